@@ -1,7 +1,7 @@
 /*
  * db: the portable database API and its two backends, SQLite (embedded
- * default) and PostgreSQL (libpq, for scale); migrations; the job queue.
- * Depends on base only.
+ * default) and PostgreSQL (libpq, for scale); migrations; the job queue;
+ * SQLite backup and restore. Depends on base only.
  *
  * SQL is written once with ?1, ?2 ... placeholders; values are always bound.
  * The PostgreSQL backend rewrites ?N to $N and prepares each statement once
@@ -86,5 +86,71 @@ enum bw_err db_migrate(struct db *db, const struct db_migration *const *sets,
 
 /* Convenience: single-row single-column integer query; returns dflt when no row. */
 int64_t db_query_i64(struct db *db, const char *sql, int64_t dflt);
+
+/* ---- errors ---- */
+/* The code of the last failure: BW_ECONFLICT for a unique-key violation
+ * (SQLite UNIQUE/PRIMARY KEY, PostgreSQL 23505), BW_EDB otherwise. */
+enum bw_err db_errcode(struct db *db);
+/* Fills err from the last failure ("what: backend message") and returns its
+ * code, so callers write `if (db_step(st) == DB_ERR) return db_fail(db, err, "x");` */
+enum bw_err db_fail(struct db *db, struct bw_error *err, const char *what);
+
+/*
+ * Like db_tx, for work that serialises on a lock it takes inside
+ * (db_lock, SELECT ... FOR UPDATE): SQLite takes the write lock at BEGIN;
+ * PostgreSQL runs at READ COMMITTED, so each statement after the lock sees
+ * what the previous holder committed. db_tx itself runs SERIALIZABLE on
+ * PostgreSQL (SQLite's behaviour), and conflicts there are retried.
+ */
+enum bw_err db_tx_locking(struct db *db,
+			  enum bw_err (*fn)(struct db *db, void *arg, struct bw_error *err),
+			  void *arg, struct bw_error *err);
+/* Inside a transaction: waits for the transaction-scoped lock `key`
+ * (pg_advisory_xact_lock). On SQLite a no-op: writers are already serialised. */
+enum bw_err db_lock(struct db *db, int64_t key, struct bw_error *err);
+
+/* ---- SQLite backup and restore (a consistent online copy) ---- */
+/* Copies src_path while other processes write, into a temp file renamed to
+ * dst_path; the copy is a self-contained file (rollback journal mode). */
+enum bw_err db_backup_sqlite(const char *src_path, const char *dst_path,
+			     struct bw_error *err);
+/* Checks backup_path (integrity_check, has schema_migrations) and atomically
+ * replaces dst_path with it. Refuses (BW_ECONFLICT) while another connection
+ * has dst_path open, unless force. */
+enum bw_err db_restore_sqlite(const char *backup_path, const char *dst_path,
+			      bool force, struct bw_error *err);
+
+/* ---- the job queue (table `jobs`; apply db_jobs_migrations first) ---- */
+#define DB_JOB_KIND_MAX     63
+#define DB_JOB_PAYLOAD_MAX  (1024 * 1024)
+#define DB_JOB_ATTEMPTS_MAX 10    /* leases that may expire before a job fails */
+
+extern const struct db_migration db_jobs_migrations[];
+
+struct db_job {
+	int64_t id;
+	char kind[DB_JOB_KIND_MAX + 1];
+	char *payload;            /* owned; db_job_clear frees it */
+	int64_t attempts;         /* including this one */
+	int64_t lease_until;      /* finish before this, or another worker may claim it */
+};
+
+/* kind: [a-z0-9._-], at most DB_JOB_KIND_MAX; payload: text (often JSON).
+ * run_at: unix seconds; 0 means now. */
+enum bw_err db_job_enqueue(struct db *db, const char *kind, const char *payload,
+			   int64_t run_at, struct bw_error *err);
+/*
+ * Claims the next due job of one of worker_kinds (NULL-terminated; NULL
+ * means any kind) for lease_seconds: a queued job whose run_at has come, or
+ * a running one whose lease expired. BW_OK with *job filled, BW_ENOTFOUND
+ * when nothing is due. Two workers never hold the same job's lease.
+ */
+enum bw_err db_job_claim(struct db *db, const char *const *worker_kinds,
+			 int lease_seconds, struct db_job *job, struct bw_error *err);
+/* ok: done. Otherwise failed, or queued again at retry_at when retry_at > 0;
+ * error_text is kept in last_error. BW_ENOTFOUND if the job is not running. */
+enum bw_err db_job_finish(struct db *db, int64_t id, bool ok, const char *error_text,
+			  int64_t retry_at, struct bw_error *err);
+void db_job_clear(struct db_job *job);
 
 #endif

@@ -1,0 +1,254 @@
+/*
+ * sqlite: the embedded backend (libsqlite3). WAL so readers never wait for
+ * the writer, foreign keys on, synchronous=NORMAL (durable at checkpoints,
+ * never corrupt), a 5 s busy timeout; statements prepared once per
+ * connection as persistent and kept in db.c's cache.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "db_int.h"
+
+#define SQLITE_BUSY_MS 5000
+
+struct sq_stmt {
+	struct db_stmt base;    /* first: db.c sees only this */
+	sqlite3_stmt *s;
+};
+
+static sqlite3 *H(struct db *db)
+{
+	return db->h;
+}
+
+static struct sq_stmt *S(struct db_stmt *st)
+{
+	return (struct sq_stmt *)st;
+}
+
+/* Busy and locked mean "another writer got there first": the transaction is
+ * worth running again. A unique or primary-key violation is a conflict the
+ * caller can explain to the user. */
+static void sq_error(struct db *db, int rc)
+{
+	int prim = rc & 0xff;
+	bool retry = prim == SQLITE_BUSY || prim == SQLITE_LOCKED;
+	enum bw_err code = BW_EDB;
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		code = BW_ECONFLICT;
+	const char *msg = sqlite3_errmsg(H(db));
+	if (!msg || !*msg)
+		msg = sqlite3_errstr(rc);
+	db_set_error(db, code, retry, "%s", msg);
+}
+
+static void sq_close(struct db *db)
+{
+	if (db->h)
+		sqlite3_close_v2(H(db));
+	db->h = NULL;
+}
+
+static int sq_exec(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(H(db), sql, NULL, NULL, &msg);
+	sqlite3_free(msg);
+	if (rc != SQLITE_OK) {
+		sq_error(db, sqlite3_extended_errcode(H(db)));
+		return -1;
+	}
+	return 0;
+}
+
+static struct db_stmt *sq_prepare(struct db *db, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	const char *tail = NULL;
+	int rc = sqlite3_prepare_v3(H(db), sql, -1, SQLITE_PREPARE_PERSISTENT, &s, &tail);
+	if (rc != SQLITE_OK) {
+		sq_error(db, rc);
+		return NULL;
+	}
+	if (!s) {
+		db_set_error(db, BW_EDB, false, "no statement in SQL text");
+		return NULL;
+	}
+	for (; tail && *tail; tail++) {
+		if (*tail != ' ' && *tail != '\t' && *tail != '\n' && *tail != '\r' && *tail != ';') {
+			sqlite3_finalize(s);
+			db_set_error(db, BW_EDB, false, "db_prep takes one statement only");
+			return NULL;
+		}
+	}
+	struct sq_stmt *st = calloc(1, sizeof *st);
+	if (!st) {
+		sqlite3_finalize(s);
+		db_set_error(db, BW_EINTERNAL, false, "out of memory");
+		return NULL;
+	}
+	st->s = s;
+	return &st->base;
+}
+
+static void sq_finalize(struct db_stmt *st)
+{
+	sqlite3_finalize(S(st)->s);
+	free(st);
+}
+
+static void sq_reset(struct db_stmt *st)
+{
+	sqlite3_reset(S(st)->s);
+}
+
+static void sq_clear(struct db_stmt *st)
+{
+	sqlite3_clear_bindings(S(st)->s);
+}
+
+static void sq_bound(struct db_stmt *st, int idx, int rc)
+{
+	if (rc != SQLITE_OK && !st->bind_failed) {
+		st->bind_failed = true;
+		snprintf(st->bind_msg, sizeof st->bind_msg, "binding parameter %d: %s",
+			 idx, sqlite3_errstr(rc));
+	}
+}
+
+static void sq_bind_i64(struct db_stmt *st, int idx, int64_t v)
+{
+	sq_bound(st, idx, sqlite3_bind_int64(S(st)->s, idx, v));
+}
+
+static void sq_bind_text(struct db_stmt *st, int idx, const char *s, size_t n)
+{
+	sq_bound(st, idx, sqlite3_bind_text64(S(st)->s, idx, s, n, SQLITE_TRANSIENT,
+					      SQLITE_UTF8));
+}
+
+static void sq_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n)
+{
+	/* an empty blob, not NULL: sqlite3_bind_blob would bind NULL for n=0 */
+	if (n == 0)
+		sq_bound(st, idx, sqlite3_bind_zeroblob(S(st)->s, idx, 0));
+	else
+		sq_bound(st, idx, sqlite3_bind_blob64(S(st)->s, idx, p, n, SQLITE_TRANSIENT));
+}
+
+static void sq_bind_null(struct db_stmt *st, int idx)
+{
+	sq_bound(st, idx, sqlite3_bind_null(S(st)->s, idx));
+}
+
+static int sq_step(struct db_stmt *st)
+{
+	int rc = sqlite3_step(S(st)->s);
+	if (rc == SQLITE_ROW)
+		return DB_ROW;
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(S(st)->s);
+		return DB_DONE;
+	}
+	sq_error(st->db, sqlite3_extended_errcode(H(st->db)));
+	sqlite3_reset(S(st)->s);
+	return DB_ERR;
+}
+
+static int sq_col_count(struct db_stmt *st)
+{
+	return sqlite3_data_count(S(st)->s);
+}
+
+static int64_t sq_col_i64(struct db_stmt *st, int col)
+{
+	return sqlite3_column_int64(S(st)->s, col);
+}
+
+static const char *sq_col_text(struct db_stmt *st, int col)
+{
+	if (sqlite3_column_type(S(st)->s, col) == SQLITE_NULL)
+		return NULL;
+	const char *t = (const char *)sqlite3_column_text(S(st)->s, col);
+	return t ? t : "";
+}
+
+static size_t sq_col_bytes(struct db_stmt *st, int col)
+{
+	return (size_t)sqlite3_column_bytes(S(st)->s, col);
+}
+
+static const void *sq_col_blob(struct db_stmt *st, int col)
+{
+	if (sqlite3_column_type(S(st)->s, col) == SQLITE_NULL)
+		return NULL;
+	const void *p = sqlite3_column_blob(S(st)->s, col);
+	return p ? p : "";     /* SQLite gives NULL for an empty blob */
+}
+
+static bool sq_col_isnull(struct db_stmt *st, int col)
+{
+	return sqlite3_column_type(S(st)->s, col) == SQLITE_NULL;
+}
+
+static int64_t sq_changes(struct db *db)
+{
+	return sqlite3_changes64(H(db));
+}
+
+static enum db_txstate sq_txstate(struct db *db)
+{
+	return sqlite3_get_autocommit(H(db)) ? DB_TX_IDLE : DB_TX_ACTIVE;
+}
+
+static const struct db_ops sqlite_ops = {
+	.close = sq_close,
+	.exec = sq_exec,
+	.prepare = sq_prepare,
+	.finalize = sq_finalize,
+	.reset = sq_reset,
+	.clear = sq_clear,
+	.bind_i64 = sq_bind_i64,
+	.bind_text = sq_bind_text,
+	.bind_blob = sq_bind_blob,
+	.bind_null = sq_bind_null,
+	.step = sq_step,
+	.col_count = sq_col_count,
+	.col_i64 = sq_col_i64,
+	.col_text = sq_col_text,
+	.col_bytes = sq_col_bytes,
+	.col_blob = sq_col_blob,
+	.col_isnull = sq_col_isnull,
+	.changes = sq_changes,
+	.txstate = sq_txstate,
+};
+
+enum bw_err db_sqlite_open(struct db *db, const char *path, struct bw_error *err)
+{
+	sqlite3 *h = NULL;
+	/* one connection per thread: SQLite's own mutexes would only cost */
+	int rc = sqlite3_open_v2(path, &h,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (rc != SQLITE_OK) {
+		enum bw_err r = bw_fail(err, BW_EDB, "db", "cannot open %s: %s", path,
+					h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+		sqlite3_close_v2(h);
+		return r;
+	}
+	db->h = h;
+	db->ops = &sqlite_ops;
+	sqlite3_extended_result_codes(h, 1);
+	sqlite3_busy_timeout(h, SQLITE_BUSY_MS);
+	/* journal_mode answers with a row; WAL cannot apply to :memory: */
+	if (sq_exec(db, "PRAGMA journal_mode=WAL") != 0 ||
+	    sq_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL") != 0)
+		return bw_fail(err, BW_EDB, "db", "cannot set up %s: %s", path, db->errmsg);
+	/* the header is read lazily: check now that this is a database at all */
+	if (sq_exec(db, "SELECT count(*) FROM sqlite_schema") != 0)
+		return bw_fail(err, BW_EDB, "db", "%s: %s", path, db->errmsg);
+	return BW_OK;
+}

@@ -1,0 +1,79 @@
+/*
+ * http: the HTTP server (libmicrohttpd with its internal thread pool), the
+ * request as the application sees it — limits applied, headers, cookies,
+ * query and form fields parsed — and the response it builds. It knows
+ * nothing of users, organisations or pages: the application gives it one
+ * handler function. Depends on base only.
+ */
+#ifndef BW_HTTP_H
+#define BW_HTTP_H
+
+#include "base/base.h"
+#include "http/parse.h"
+
+struct http_req {
+	struct arena *arena;          /* freed when the response has been queued */
+	const char *method;           /* "GET", "POST", ... */
+	const char *path;             /* URL path, percent-decoded, no query */
+	const char *raw_query;        /* after '?', or "" */
+	struct form_field *query;     /* parsed query string */
+	size_t nquery;
+	const char *body;             /* request body (NUL-terminated), or "" */
+	size_t body_len;
+	struct form_field *form;      /* parsed urlencoded body (POST forms) */
+	size_t nform;
+	bool form_ok;                 /* false: body claimed a form and did not parse */
+	struct bw_error form_err;
+	const char *client_ip;
+	bool tls;
+	int64_t started_ms;
+	void *conn;                   /* the MHD connection, for header look-ups */
+};
+
+struct http_resp {
+	int status;
+	const char *content_type;     /* static string */
+	struct buf body;
+	struct buf headers;           /* "Name: value\n" lines added by http_resp_header */
+	const void *static_body;      /* when set, sent instead of body (not copied) */
+	size_t static_len;
+};
+
+/* Application entry point: fill resp. Runs on one of the pool's threads. */
+typedef void (*http_handler_fn)(struct http_req *req, struct http_resp *resp, void *udata);
+
+struct http_config {
+	const char *listen;           /* address, default 127.0.0.1 */
+	int port;                     /* 0 picks a free port; http_server_port() tells */
+	int threads;                  /* pool size; default 4 per core */
+	const char *tls_cert_pem;     /* file contents, both or neither */
+	const char *tls_key_pem;
+	/* true if the request carries credentials (session cookie or bearer),
+	 * which raises the body limit from LIM_BODY_ANON to LIM_BODY */
+	bool (*has_credentials)(struct http_req *req);
+	http_handler_fn handler;
+	void *udata;
+};
+
+struct http_server;
+enum bw_err http_server_start(struct http_server **out, const struct http_config *cfg,
+			      struct bw_error *err);
+int http_server_port(const struct http_server *s);
+void http_server_stop(struct http_server *s);
+
+/* Request accessors. */
+const char *http_header(struct http_req *req, const char *name);   /* NULL if absent */
+const char *http_cookie(struct http_req *req, const char *name);   /* arena copy or NULL */
+const char *http_query(struct http_req *req, const char *name);    /* NULL if absent */
+const char *http_form(struct http_req *req, const char *name);     /* NULL if absent */
+
+/* Response helpers. */
+void http_resp_header(struct http_resp *r, const char *name, const char *value);
+void http_resp_redirect(struct http_resp *r, const char *location); /* 303 See Other */
+void http_resp_cookie(struct http_resp *r, const char *name, const char *value,
+		      int64_t max_age, bool secure);   /* max_age 0 deletes */
+
+/* Reason phrase for a status code ("Not Found"). */
+const char *http_status_text(int status);
+
+#endif

@@ -1,0 +1,408 @@
+/*
+ * server: libmicrohttpd glue. Collects one request (applying the limits of
+ * base/limits.h as it arrives), hands it to the application's handler and
+ * queues the response. Each request gets an arena that dies with it.
+ */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "http/http.h"
+
+struct http_server {
+	struct MHD_Daemon *d;
+	struct http_config cfg;
+	int port;
+};
+
+struct pending {
+	struct arena arena;
+	struct http_req req;
+	struct buf body;
+	size_t limit;
+	int refuse;                   /* status to answer with instead of handling */
+	const char *refuse_msg;
+};
+
+struct header_count {
+	size_t n, bytes;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	(void)kind;
+	struct header_count *c = cls;
+	c->n++;
+	c->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+	return MHD_YES;
+}
+
+const char *http_header(struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_cookie(struct http_req *req, const char *name)
+{
+	const char *h = http_header(req, "Cookie");
+	if (!h)
+		return NULL;
+	char val[512];
+	if (!http_cookie_get(h, name, val, sizeof val))
+		return NULL;
+	return arena_strdup(req->arena, val);
+}
+
+static const char *field_get(struct form_field *f, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(f[i].name, name) == 0)
+			return f[i].value;
+	return NULL;
+}
+
+const char *http_query(struct http_req *req, const char *name)
+{
+	return field_get(req->query, req->nquery, name);
+}
+
+const char *http_form(struct http_req *req, const char *name)
+{
+	return field_get(req->form, req->nform, name);
+}
+
+void http_resp_header(struct http_resp *r, const char *name, const char *value)
+{
+	/* header values never carry line breaks: drop the header rather than split it */
+	if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
+		return;
+	buf_printf(&r->headers, "%s\n%s\n", name, value);
+}
+
+void http_resp_redirect(struct http_resp *r, const char *location)
+{
+	r->status = 303;
+	http_resp_header(r, "Location", location);
+}
+
+void http_resp_cookie(struct http_resp *r, const char *name, const char *value,
+		      int64_t max_age, bool secure)
+{
+	char v[1024];
+	int n = snprintf(v, sizeof v, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+			 name, max_age > 0 ? value : "", (long long)(max_age > 0 ? max_age : 0),
+			 secure ? "; Secure" : "");
+	if (n > 0 && (size_t)n < sizeof v)
+		http_resp_header(r, "Set-Cookie", v);
+}
+
+const char *http_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 423: return "Locked";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "";
+	}
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, struct http_resp *r)
+{
+	struct MHD_Response *m;
+	if (r->static_body)
+		m = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
+						    MHD_RESPMEM_PERSISTENT);
+	else {
+		size_t len = r->body.len;
+		char *p = buf_steal(&r->body);
+		m = MHD_create_response_from_buffer(len, p, MHD_RESPMEM_MUST_FREE);
+	}
+	if (!m)
+		return MHD_NO;
+	if (r->content_type)
+		MHD_add_response_header(m, "Content-Type", r->content_type);
+	/* headers buffer holds name\nvalue\n pairs */
+	char *h = r->headers.p;
+	while (h && *h) {
+		char *nl = strchr(h, '\n');
+		if (!nl)
+			break;
+		*nl = 0;
+		char *v = nl + 1;
+		char *nl2 = strchr(v, '\n');
+		if (!nl2)
+			break;
+		*nl2 = 0;
+		MHD_add_response_header(m, h, v);
+		h = nl2 + 1;
+	}
+	enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, m);
+	MHD_destroy_response(m);
+	return ret;
+}
+
+static enum MHD_Result refuse(struct MHD_Connection *c, int status, const char *msg)
+{
+	struct http_resp r = { .status = status, .content_type = "text/plain; charset=utf-8" };
+	buf_init(&r.body);
+	buf_init(&r.headers);
+	buf_printf(&r.body, "%s\n", msg);
+	http_resp_header(&r, "Connection", "close");
+	enum MHD_Result ret = queue(c, &r);
+	buf_free(&r.body);
+	buf_free(&r.headers);
+	return ret;
+}
+
+static bool is_form(const char *ct)
+{
+	return ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
+}
+
+static void client_addr(struct MHD_Connection *c, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, n, "-");
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)n);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
+}
+
+struct query_acc {
+	struct http_req *q;
+	size_t n;
+	bool bad;
+};
+
+static enum MHD_Result count_query(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	(void)kind, (void)key, (void)value;
+	struct query_acc *a = cls;
+	a->n++;
+	return MHD_YES;
+}
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	(void)kind;
+	struct query_acc *a = cls;
+	if (!value)
+		value = "";
+	size_t kl = strlen(key), vl = strlen(value);
+	if (a->n >= LIM_FIELDS || kl > LIM_FIELD_NAME || vl > LIM_FIELD_VALUE ||
+	    !bw_valid_utf8(key, kl) || !bw_valid_utf8(value, vl)) {
+		a->bad = true;
+		return MHD_NO;
+	}
+	a->q->query[a->n].name = arena_strdup(a->q->arena, key);
+	a->q->query[a->n].value = arena_strdup(a->q->arena, value);
+	a->n++;
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	struct http_server *s = cls;
+	struct pending *p = *con_cls;
+
+	if (!p) {
+		p = calloc(1, sizeof *p);
+		if (!p)
+			return MHD_NO;
+		*con_cls = p;
+		arena_init(&p->arena);
+		buf_init(&p->body);
+		struct http_req *q = &p->req;
+		q->arena = &p->arena;
+		q->conn = c;
+		q->started_ms = bw_now_ms();
+		q->method = arena_strdup(&p->arena, method);
+		q->tls = s->cfg.tls_cert_pem != NULL;
+		char ip[64];
+		client_addr(c, ip, sizeof ip);
+		q->client_ip = arena_strdup(&p->arena, ip);
+
+		size_t ulen = strlen(url);
+		struct header_count hc = { 0 };
+		MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &hc);
+		if (ulen > LIM_REQUEST_LINE)
+			p->refuse = 414, p->refuse_msg = "The address is too long.";
+		else if (hc.n > LIM_HEADERS || hc.bytes > LIM_HEADER_BYTES)
+			p->refuse = 431, p->refuse_msg = "Too many or too large request headers.";
+		/* MHD gives the path already percent-decoded, query separately */
+		q->path = arena_strdup(&p->arena, url);
+		if (!p->refuse && !bw_valid_utf8(q->path, strlen(q->path)))
+			p->refuse = 400, p->refuse_msg = "The address is not valid UTF-8.";
+		p->limit = s->cfg.has_credentials && s->cfg.has_credentials(q) ? LIM_BODY : LIM_BODY_ANON;
+		const char *cl = http_header(q, "Content-Length");
+		if (!p->refuse && cl && strtoull(cl, NULL, 10) > p->limit)
+			p->refuse = 413, p->refuse_msg = "The request body is too large.";
+		return MHD_YES;
+	}
+
+	if (*upload_size) {
+		if (!p->refuse) {
+			if (p->body.len + *upload_size > p->limit)
+				p->refuse = 413, p->refuse_msg = "The request body is too large.";
+			else
+				buf_add(&p->body, upload_data, *upload_size);
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+
+	if (p->refuse)
+		return refuse(c, p->refuse, p->refuse_msg);
+
+	struct http_req *q = &p->req;
+	q->body = buf_cstr(&p->body);
+	q->body_len = p->body.len;
+
+	/* MHD has split and decoded the query arguments already */
+	struct query_acc qa = { q, 0 };
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, count_query, &qa);
+	q->query = arena_alloc(q->arena, sizeof *q->query * (qa.n ? qa.n : 1));
+	qa.n = 0;
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_query, &qa);
+	q->nquery = qa.n;
+	q->raw_query = "";
+	if (qa.bad)
+		return refuse(c, 400, "The query string is not valid (too many fields, too long, or not UTF-8).");
+	q->form_ok = true;
+	if (is_form(http_header(q, "Content-Type")) && q->body_len) {
+		if (http_form_parse(q->arena, q->body, q->body_len, &q->form, &q->nform, &q->form_err) != BW_OK)
+			q->form_ok = false;
+	}
+
+	struct http_resp r = { .status = 200 };
+	buf_init(&r.body);
+	buf_init(&r.headers);
+	s->cfg.handler(q, &r, s->cfg.udata);
+	enum MHD_Result ret = queue(c, &r);
+	buf_free(&r.body);
+	buf_free(&r.headers);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls, (void)c, (void)toe;
+	struct pending *p = *con_cls;
+	if (!p)
+		return;
+	arena_free(&p->arena);
+	buf_free(&p->body);
+	free(p);
+	*con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char line[512];
+	vsnprintf(line, sizeof line, fmt, ap);
+	size_t n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = 0;
+	log_warn("http: %s", line);
+}
+
+enum bw_err http_server_start(struct http_server **out, const struct http_config *cfg,
+			      struct bw_error *err)
+{
+	struct http_server *s = calloc(1, sizeof *s);
+	if (!s)
+		return bw_fail(err, BW_EINTERNAL, NULL, "out of memory");
+	s->cfg = *cfg;
+	struct sockaddr_storage ss = { 0 };
+	const char *listen = cfg->listen && *cfg->listen ? cfg->listen : "127.0.0.1";
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, listen, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)cfg->port);
+	} else if (inet_pton(AF_INET6, listen, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)cfg->port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		free(s);
+		return bw_fail(err, BW_EINVAL, "listen", "'%s' is not an IPv4 or IPv6 address", listen);
+	}
+	if (cfg->tls_cert_pem)
+		flags |= MHD_USE_TLS;
+	flags |= MHD_USE_EPOLL;
+	int threads = cfg->threads > 0 ? cfg->threads : 4 * (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads < 2)
+		threads = 2;
+	struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
+		{ MHD_OPTION_THREAD_POOL_SIZE, threads, NULL },
+		{ MHD_OPTION_CONNECTION_LIMIT, LIM_CONNECTIONS, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, LIM_CONN_TIMEOUT_S, NULL },
+		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, LIM_HEADER_BYTES * 2, NULL },
+		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s },
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
+		{ cfg->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert_pem },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	s->d = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
+				MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (!s->d) {
+		free(s);
+		return bw_fail(err, BW_EIO, "port", "could not listen on %s port %d (in use, or TLS files not valid)",
+			       listen, cfg->port);
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : cfg->port;
+	*out = s;
+	return BW_OK;
+}
+
+int http_server_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+void http_server_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->d);
+	free(s);
+}

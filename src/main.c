@@ -1,0 +1,95 @@
+/*
+ * bulwark: one binary, one table of subcommands (as git's commands[]).
+ * `bulwark help CMD` prints a command's usage.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#ifndef BULWARK_VERSION
+#define BULWARK_VERSION "0.1.0"
+#endif
+
+static int cmd_help(int argc, char **argv);
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	printf("bulwark %s\n", BULWARK_VERSION);
+	return 0;
+}
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *usage;
+} commands[] = {
+	{ "serve", cmd_serve, "answer HTTP",
+	  "bulwark serve [--db FILE|postgresql://...] [--listen ADDR] [--port N] [--threads N]\n"
+	  "              [--tls-cert PEM --tls-key PEM]" },
+	{ "init", cmd_init, "create or upgrade a database and its first administrator",
+	  "bulwark init --db DB [--admin-email E --admin-name N --password-file F]" },
+	{ "demo", cmd_demo, "seed a deterministic demonstration estate",
+	  "bulwark demo --db DB [--scale small|national] [--password-file F] [--data DIR]" },
+	{ "user", cmd_user, "add, list, set passwords of and disable users",
+	  "bulwark user add --db DB --email E --name N --org CODE --role ROLE [--password-file F]\n"
+	  "bulwark user list --db DB [--org CODE]\n"
+	  "bulwark user passwd --db DB --email E [--password-file F]\n"
+	  "bulwark user disable --db DB --email E" },
+	{ "org", cmd_org, "add, list and move organisations",
+	  "bulwark org add --db DB --code CODE --name NAME --type TYPE --parent CODE\n"
+	  "bulwark org list --db DB [--parent CODE]\n"
+	  "bulwark org move --db DB --code CODE --parent CODE [--reason TEXT]" },
+	{ "token", cmd_token, "create and revoke API tokens",
+	  "bulwark token create --db DB --email E --name NAME [--write] [--days N]\n"
+	  "bulwark token revoke --db DB --id N" },
+	{ "audit", cmd_audit, "verify the audit chain",
+	  "bulwark audit verify --db DB" },
+	{ "backup", cmd_backup, "consistent online copy of a SQLite database",
+	  "bulwark backup --db FILE --out FILE" },
+	{ "restore", cmd_restore, "put a backup back",
+	  "bulwark restore --from FILE --db FILE [--force]" },
+	{ "routes", cmd_routes, "list every route (for the tenant-isolation test)",
+	  "bulwark routes [--db DB --examples-for CODE]" },
+	{ "version", cmd_version, "print the version", "bulwark version" },
+	{ "help", cmd_help, "list commands, or show one command's usage", "bulwark help [COMMAND]" },
+};
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc > 2) {
+		for (size_t i = 0; i < BW_NELEM(commands); i++)
+			if (strcmp(commands[i].name, argv[2]) == 0) {
+				printf("%s: %s\n\nusage:\n%s\n", commands[i].name, commands[i].summary, commands[i].usage);
+				return 0;
+			}
+		fprintf(stderr, "bulwark: no command '%s'; see 'bulwark help'\n", argv[2]);
+		return 2;
+	}
+	printf("usage: bulwark COMMAND [OPTIONS]\n\ncommands:\n");
+	for (size_t i = 0; i < BW_NELEM(commands); i++)
+		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+	printf("\n'bulwark help COMMAND' shows a command's options.\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (bw_crypto_init() != 0) {
+		fprintf(stderr, "bulwark: libsodium could not start\n");
+		return 1;
+	}
+	if (argc < 2)
+		return cmd_help(argc, argv);
+	for (size_t i = 0; i < BW_NELEM(commands); i++)
+		if (strcmp(commands[i].name, argv[1]) == 0)
+			return commands[i].fn(argc, argv);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return cmd_help(1, argv);
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(argc, argv);
+	fprintf(stderr, "bulwark: '%s' is not a command; see 'bulwark help'\n", argv[1]);
+	return 2;
+}
