@@ -38,10 +38,13 @@ static const struct command {
 	  "bulwark user list --db DB [--org CODE]\n"
 	  "bulwark user passwd --db DB --email E [--password-file F]\n"
 	  "bulwark user disable --db DB --email E" },
-	{ "org", cmd_org, "add, list and move organisations",
+	{ "org", cmd_org, "add, list, move and merge organisations",
 	  "bulwark org add --db DB --code CODE --name NAME --type TYPE --parent CODE\n"
 	  "bulwark org list --db DB [--parent CODE]\n"
-	  "bulwark org move --db DB --code CODE --parent CODE [--reason TEXT]" },
+	  "bulwark org move --db DB --code CODE --parent CODE [--reason TEXT]\n"
+	  "bulwark org merge --db DB [--mapping FILE] [--data DIR] [--dry-run]\n"
+	  "  (without --mapping: the ICB reorganisation of 1 April 2026 from the ODS data;\n"
+	  "   FILE columns: old_code,new_code[,member_code[,new_name[,new_region]]])" },
 	{ "token", cmd_token, "create and revoke API tokens",
 	  "bulwark token create --db DB --email E --name NAME [--write] [--days N]\n"
 	  "bulwark token revoke --db DB --id N" },
@@ -51,6 +54,8 @@ static const struct command {
 	  "bulwark backup --db FILE --out FILE" },
 	{ "restore", cmd_restore, "put a backup back",
 	  "bulwark restore --from FILE --db FILE [--force]" },
+	{ "migrate", cmd_migrate, "copy a whole instance from SQLite to PostgreSQL",
+	  "bulwark migrate --from sqlite:FILE --to postgresql://USER@HOST:PORT/DB" },
 	{ "routes", cmd_routes, "list every route (for the tenant-isolation test)",
 	  "bulwark routes [--db DB --examples-for CODE]" },
 	{ "version", cmd_version, "print the version", "bulwark version" },

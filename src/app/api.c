@@ -58,16 +58,15 @@ static void get_orgs(struct ctx *c)
 	int64_t limit, offset;
 	ctx_page_args(c, &limit, &offset);
 	const char *parent = ctx_query(c, "parent");
-	struct db_stmt *st;
-	if (parent) {
-		st = db_prep(c->db, "SELECT o.code, o.name, o.type, o.synthetic FROM orgs o JOIN orgs p ON p.id = o.parent_id"
-				    " WHERE p.code = ?1 AND o.path >= ?2 AND o.path < ?3 ORDER BY o.path LIMIT ?4 OFFSET ?5");
+	/* ?parent=CODE lists one level; without it, the whole subtree in path order */
+	struct db_stmt *st = db_prep(c->db, "SELECT o.code, o.name, o.type, o.synthetic FROM orgs o"
+					    " LEFT JOIN orgs p ON p.id = o.parent_id"
+					    " WHERE (CAST(?1 AS TEXT) IS NULL OR p.code = ?1) AND o.path >= ?2 AND o.path < ?3"
+					    " ORDER BY o.path LIMIT ?4 OFFSET ?5");
+	if (parent)
 		db_bind_text(st, 1, parent);
-	} else {
-		st = db_prep(c->db, "SELECT code, name, type, synthetic FROM orgs WHERE ?1 = ?1 AND path >= ?2 AND path < ?3"
-				    " ORDER BY path LIMIT ?4 OFFSET ?5");
-		db_bind_text(st, 1, "");
-	}
+	else
+		db_bind_null(st, 1);
 	db_bind_text(st, 2, lo);
 	db_bind_text(st, 3, hi);
 	db_bind_i64(st, 4, limit);

@@ -293,7 +293,7 @@ int cmd_user(int argc, char **argv)
 	if (strcmp(sub, "list") == 0) {
 		const char *org = cli_get(o, 6, "org");
 		struct db_stmt *st = db_prep(db, "SELECT u.id, u.email, u.name, u.role, u.disabled, o.code FROM users u"
-						 " JOIN orgs o ON o.id = u.org_id WHERE ?1 IS NULL OR o.code = ?1 ORDER BY u.id");
+						 " JOIN orgs o ON o.id = u.org_id WHERE CAST(?1 AS TEXT) IS NULL OR o.code = ?1 ORDER BY u.id");
 		if (org)
 			db_bind_text(st, 1, org);
 		else
@@ -353,6 +353,8 @@ int cmd_user(int argc, char **argv)
 
 int cmd_org(int argc, char **argv)
 {
+	if (argc >= 3 && strcmp(argv[2], "merge") == 0)
+		return cmd_org_merge(argc, argv);
 	struct cli_opt o[] = { { "db", 1, 0, 0 }, { "code", 1, 0, 0 }, { "name", 1, 0, 0 }, { "type", 1, 0, 0 },
 			       { "parent", 1, 0, 0 }, { "reason", 1, 0, 0 } };
 	size_t np;
@@ -362,7 +364,7 @@ int cmd_org(int argc, char **argv)
 	}
 	const char *sub = argv[2];
 	if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "move")) {
-		fprintf(stderr, "bulwark: 'org %s' is not a command (add, list, move)\n", sub);
+		fprintf(stderr, "bulwark: 'org %s' is not a command (add, list, move, merge)\n", sub);
 		return 2;
 	}
 	struct db *db = cli_open_db(cli_get(o, 6, "db"));
@@ -375,7 +377,7 @@ int cmd_org(int argc, char **argv)
 	if (strcmp(sub, "list") == 0) {
 		const char *parent = cli_get(o, 6, "parent");
 		struct db_stmt *st = db_prep(db, "SELECT o.code, o.name, o.type, p.code FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id"
-						 " WHERE ?1 IS NULL OR p.code = ?1 ORDER BY o.path");
+						 " WHERE CAST(?1 AS TEXT) IS NULL OR p.code = ?1 ORDER BY o.path");
 		if (parent)
 			db_bind_text(st, 1, parent);
 		else

@@ -43,6 +43,22 @@ struct seed {
 	int64_t users;
 };
 
+/* A made-up person for each demo account, the same on every run. */
+static void person_name(const char *code, enum role r, char *out, size_t n)
+{
+	static const char *const first[] = { "Aisha", "Ben", "Chloe", "Daniel", "Emma", "Farah", "George",
+					     "Hannah", "Imran", "Jess", "Kwame", "Laura", "Mohammed", "Niamh",
+					     "Owen", "Priya", "Rhys", "Sophie", "Tom", "Yusuf" };
+	static const char *const last[] = { "Ahmed", "Brown", "Campbell", "Davies", "Evans", "Fisher", "Green",
+					    "Hughes", "Iqbal", "Jones", "Khan", "Lewis", "Morgan", "Nowak",
+					    "O'Brien", "Patel", "Roberts", "Singh", "Taylor", "Wilson" };
+	uint64_t h = 1469598103934665603ull;
+	for (const char *p = code; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h = (h ^ (uint64_t)r) * 1099511628211ull;
+	snprintf(out, n, "%s %s", first[h % BW_NELEM(first)], last[(h >> 16) % BW_NELEM(last)]);
+}
+
 static void demo_email(char *out, size_t n, enum role r, const char *code)
 {
 	char lc[LIM_ORG_CODE + 1];
@@ -58,7 +74,8 @@ static enum bw_err add_user(struct db *db, struct seed *s, int64_t org_id, const
 {
 	char email[LIM_EMAIL + 1], name[LIM_NAME + 1];
 	demo_email(email, sizeof email, r, code);
-	snprintf(name, sizeof name, "%s, %.150s", role_label(r), org_name);
+	(void)org_name;
+	person_name(code, r, name, sizeof name);
 	struct db_stmt *st = db_prep(db, "INSERT INTO users (org_id, email, name, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
 					 " RETURNING id");
 	db_bind_i64(st, 1, org_id);
@@ -89,7 +106,9 @@ static enum bw_err seed_tx(struct db *db, void *arg, struct bw_error *err)
 		char tmp[64];
 		snprintf(tmp, sizeof tmp, "#new:%s", o->code);
 		db_bind_text(st, 1, o->code);
-		db_bind_text(st, 2, o->name);
+		char name[LIM_NAME + 1];
+		ods_name_display(o->name, name, sizeof name);
+		db_bind_text(st, 2, name);
 		db_bind_text(st, 3, org_type_name(map_type(o->type)));
 		bool root = o->parent == SIZE_MAX;
 		if (root)

@@ -182,7 +182,7 @@ static int by_code_cmp(const void *a, const void *b, void *arg)
 }
 
 /* Indexes codes, links parents, counts types; checks the estate's shape. */
-static enum bw_err finish(struct ods_estate *e, struct bw_error *err)
+enum bw_err ods_estate_index(struct ods_estate *e, struct bw_error *err)
 {
 	e->by_code = malloc((e->n ? e->n : 1) * sizeof *e->by_code);
 	if (!e->by_code)
@@ -341,7 +341,7 @@ enum bw_err ods_load(const char *data_dir, enum ods_scale scale, struct ods_esta
 			if (!out->orgs[i].synthetic || out->orgs[i].type == ODS_NATIONAL)
 				out->orgs[i].name = arena_strdup(&out->arena, out->orgs[i].name);
 		out->skipped = d.skipped;
-		e = finish(out, err);
+		e = ods_estate_index(out, err);
 	}
 	ods_data_free(&d);
 	if (e)

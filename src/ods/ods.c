@@ -591,3 +591,38 @@ void ods_estate_free(struct ods_estate *e)
 	arena_free(&e->arena);
 	memset(e, 0, sizeof *e);
 }
+
+/* ODS names are in capitals: show them as people write them, keeping the
+ * initialisms readers expect. */
+void ods_name_display(const char *in, char *out, size_t n)
+{
+	static const char *const keep[] = { "NHS", "ICB", "GP", "UK", "PCN", "CIC", "LLP", "PLC", "CCG",
+					    "ICS", "II", "III", "(SYNTHETIC)" };
+	size_t o = 0;
+	const char *p = in;
+	while (*p && o + 1 < n) {
+		size_t w = 0;
+		while (p[w] && p[w] != ' ')
+			w++;
+		bool kept = false;
+		for (size_t k = 0; k < BW_NELEM(keep); k++)
+			if (strlen(keep[k]) == w && strncmp(p, keep[k], w) == 0)
+				kept = true;
+		bool small = (w == 2 && (strncmp(p, "OF", 2) == 0 || strncmp(p, "AT", 2) == 0)) ||
+			     (w == 3 && (strncmp(p, "AND", 3) == 0 || strncmp(p, "THE", 3) == 0)) ;
+		for (size_t i = 0; i < w && o + 1 < n; i++) {
+			char c = p[i];
+			if (kept && strncmp(p, "(SYNTHETIC)", 11) == 0)
+				c = (char)tolower((unsigned char)c);
+			else if (!kept && (i > 0 || (small && p != in)) && isalpha((unsigned char)p[i]) &&
+				 !(i > 0 && !isalpha((unsigned char)p[i - 1]) && p[i - 1] != '\''))
+				c = (char)tolower((unsigned char)c);
+			out[o++] = c;
+		}
+		p += w;
+		if (*p == ' ' && o + 1 < n)
+			out[o++] = *p++;
+	}
+	out[o] = 0;
+}
+

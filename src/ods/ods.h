@@ -15,7 +15,8 @@
  *    area, then the alphabetically first predecessor).
  *  - GP practices: epraccur, ACTIVE, role RO76, England; parent = the
  *    commissioning ICB (commissioner -> sub-ICB lookup), else column 4.
- *  - Pharmacies: edispensary, status A, England; parent = column 4.
+ *  - Pharmacies: edispensary, status A, England; parent = column 4 (a 2026
+ *    code, should one appear, goes back by location as for trusts).
  *  - Synthetic organisations, synthetic = true, names ending " (SYNTHETIC)":
  *    care providers (codes "ZC" + 6 digits, e.g. "ALDER LODGE CARE HOME
  *    (SYNTHETIC)"), dental practices ("ZD" + 6 digits, e.g. "CEDAR DENTAL
@@ -97,11 +98,19 @@ bool ods_scale_parse(const char *s, enum ods_scale *out);
 /* A-Z and 0-9 only, 1..ODS_CODE_MAX characters. */
 bool ods_code_valid(const char *s, size_t n);
 
+/* An ODS name (in capitals) as people write it: "NHS North West London
+ * Integrated Care Board", keeping initialisms such as NHS, ICB, GP. */
+void ods_name_display(const char *in, char *out, size_t n);
+
 /* data_dir is the folder holding orgs/ (e.g. "../shared/data"). On failure
  * *out is left empty and needs no free. */
 enum bw_err ods_load(const char *data_dir, enum ods_scale scale, struct ods_estate *out,
 		     struct bw_error *err);
 void ods_estate_free(struct ods_estate *e);
+/* For an estate built elsewhere (e.g. read back from the database): orgs
+ * malloc'd in parent-before-child order with parent_code set, names in
+ * e->arena. Sorts the code index, links parents and counts types. */
+enum bw_err ods_estate_index(struct ods_estate *e, struct bw_error *err);
 const struct ods_org *ods_estate_find(const struct ods_estate *e, const char *code);
 
 /* ---- reorganisation: old ICB -> new ICB, per member where an ICB splits ---- */

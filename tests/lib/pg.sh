@@ -24,12 +24,20 @@ pg_start() {
   PG_DIR=$(mktemp -d /tmp/bulwark-pg.XXXXXX)
   chmod 755 "$PG_DIR"
   [ "$(id -u)" -eq 0 ] && chown "$user" "$PG_DIR"
-  local port; port=$(pg_free_port) || return 1
   local as=(); [ "$(id -u)" -eq 0 ] && as=(runuser -u "$user" --)
-  "${as[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U bulwark --auth=trust -E UTF8 --locale=C.UTF-8 >"$OUT/pg.log" 2>&1 || return 1
-  "${as[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-    -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >>"$OUT/pg.log" 2>&1 || return 1
-  "${as[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U bulwark bulwark_test >>"$OUT/pg.log" 2>&1 || return 1
+  "${as[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U bulwark --auth=trust -E UTF8 --locale=C.UTF-8 >"$OUT/pg.log" 2>&1 || { pg_stop; return 1; }
+  # a free port can be taken between the look and the bind: try a few
+  local port try
+  for try in 1 2 3 4 5; do
+    port=$(pg_free_port) || continue
+    if "${as[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+        -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >>"$OUT/pg.log" 2>&1; then
+      break
+    fi
+    port=""
+  done
+  [ -n "$port" ] || { pg_stop; return 1; }
+  "${as[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U bulwark bulwark_test >>"$OUT/pg.log" 2>&1 || { pg_stop; return 1; }
   export BULWARK_TEST_PG="postgresql://bulwark@127.0.0.1:$port/bulwark_test"
   export BULWARK_TEST_PG_ADMIN="postgresql://bulwark@127.0.0.1:$port/postgres"
 }
