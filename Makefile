@@ -25,7 +25,16 @@ build: deps $(BUILD)/build.ninja
 
 run: build
 	@mkdir -p var
-	@if [ ! -f $(DB) ]; then $(BUILD)/bulwark demo --db $(DB) --scale small; fi
+	@if [ ! -f $(DB) ]; then \
+	  umask 077; [ -f var/demo-password ] || echo "demo-$$(head -c 12 /dev/urandom | base64 | tr -d '/+=')" > var/demo-password; \
+	  $(BUILD)/bulwark demo --db $(DB) --scale small --password-file var/demo-password >/dev/null || exit 1; fi
+	@echo
+	@echo "Bulwark: http://127.0.0.1:$(PORT)/"
+	@echo "  sign in as org_lead@ral.demo.bulwark.example (an NHS trust's lead)"
+	@echo "        or admin@national.demo.bulwark.example (sets up two-factor authentication first)"
+	@echo "  password: $$(cat var/demo-password 2>/dev/null || echo '(see var/demo-password)')"
+	@echo "  every demo account: README.md, 'Demo sign-in'"
+	@echo
 	$(BUILD)/bulwark serve --db $(DB) --port $(PORT)
 
 test: deps $(TBUILD)/build.ninja
