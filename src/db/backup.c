@@ -41,9 +41,7 @@ static bool path_ok(const char *p)
  * file system. */
 static void temp_name(const char *dst, char *out, size_t n)
 {
-	uint32_t r;
-	bw_random(&r, sizeof r);
-	snprintf(out, n, "%s.tmp-%ld-%08x", dst, (long)getpid(), r);
+	snprintf(out, n, "%s.tmp-%ld-%08x", dst, (long)getpid(), db_jitter());
 }
 
 static void unlink_db_files(const char *path)
@@ -173,9 +171,17 @@ static enum bw_err copy_to(sqlite3 *src, const char *tmp, struct bw_error *err)
 	return BW_OK;
 }
 
+/* Paths may be written as db_open takes them. */
+static const char *plain_path(const char *p)
+{
+	return p && !strncmp(p, "sqlite:", 7) ? p + 7 : p;
+}
+
 enum bw_err db_backup_sqlite(const char *src_path, const char *dst_path,
 			     struct bw_error *err)
 {
+	src_path = plain_path(src_path);
+	dst_path = plain_path(dst_path);
 	if (!path_ok(src_path) || !path_ok(dst_path))
 		return bw_fail(err, BW_EINVAL, "path", "backup needs a source and a destination path");
 	if (same_file(src_path, dst_path))
@@ -236,6 +242,8 @@ static bool in_use(const char *path)
 enum bw_err db_restore_sqlite(const char *backup_path, const char *dst_path,
 			      bool force, struct bw_error *err)
 {
+	backup_path = plain_path(backup_path);
+	dst_path = plain_path(dst_path);
 	if (!path_ok(backup_path) || !path_ok(dst_path))
 		return bw_fail(err, BW_EINVAL, "path", "restore needs a backup and a database path");
 	if (access(backup_path, R_OK) != 0)

@@ -190,11 +190,15 @@ struct db_stmt *db_prep(struct db *db, const char *sql)
 
 void db_bind_i64(struct db_stmt *st, int idx, int64_t v)
 {
+	if (!st)
+		return;
 	st->db->ops->bind_i64(st, idx, v);
 }
 
 void db_bind_text(struct db_stmt *st, int idx, const char *s)
 {
+	if (!st)
+		return;
 	if (!s)
 		st->db->ops->bind_null(st, idx);
 	else
@@ -203,6 +207,8 @@ void db_bind_text(struct db_stmt *st, int idx, const char *s)
 
 void db_bind_textn(struct db_stmt *st, int idx, const char *s, size_t n)
 {
+	if (!st)
+		return;
 	if (!s)
 		st->db->ops->bind_null(st, idx);
 	else
@@ -211,16 +217,22 @@ void db_bind_textn(struct db_stmt *st, int idx, const char *s, size_t n)
 
 void db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n)
 {
+	if (!st)
+		return;
 	st->db->ops->bind_blob(st, idx, p ? p : "", p ? n : 0);
 }
 
 void db_bind_null(struct db_stmt *st, int idx)
 {
+	if (!st)
+		return;
 	st->db->ops->bind_null(st, idx);
 }
 
 int db_step(struct db_stmt *st)
 {
+	if (!st)
+		return DB_ERR;     /* db_prep failed and said why in db_errmsg */
 	if (st->bind_failed) {
 		db_set_error(st->db, BW_EDB, false, "%s", st->bind_msg);
 		st->bind_failed = false;
@@ -232,17 +244,21 @@ int db_step(struct db_stmt *st)
 
 void db_reset(struct db_stmt *st)
 {
+	if (!st)
+		return;
 	st->db->ops->reset(st);
 }
 
 int db_col_count(struct db_stmt *st)
 {
+	if (!st)
+		return 0;
 	return st->db->ops->col_count(st);
 }
 
 static bool col_ok(struct db_stmt *st, int col)
 {
-	return col >= 0 && col < st->db->ops->col_count(st);
+	return st && col >= 0 && col < st->db->ops->col_count(st);
 }
 
 int64_t db_col_i64(struct db_stmt *st, int col)
@@ -308,15 +324,29 @@ static void sleep_ms(int64_t ms)
 		;
 }
 
+uint32_t db_jitter(void)
+{
+	/* xorshift, per thread: jitter needs no cryptographic randomness */
+	static _Thread_local uint64_t x;
+	if (x == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)(uintptr_t)&x ^ (uint64_t)ts.tv_sec;
+		x |= 1;
+	}
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return (uint32_t)(x >> 16);
+}
+
 /* Exponential back-off with jitter, so two colliding writers drift apart. */
 static void tx_backoff(int attempt)
 {
 	int64_t cap = TX_BACKOFF_MS << (attempt < 8 ? attempt : 8);
 	if (cap > TX_BACKOFF_CAP)
 		cap = TX_BACKOFF_CAP;
-	uint32_t r;
-	bw_random(&r, sizeof r);
-	sleep_ms(cap / 2 + (int64_t)(r % (uint32_t)(cap / 2 + 1)));
+	sleep_ms(cap / 2 + (int64_t)(db_jitter() % (uint32_t)(cap / 2 + 1)));
 }
 
 static void tx_rollback(struct db *db)

@@ -42,11 +42,14 @@ enum bw_err db_exec(struct db *db, const char *sql, struct bw_error *err);
  * Returns the cached prepared statement for this SQL text, reset and with
  * its bindings cleared; NULL on a preparation error (db_errmsg says why).
  * The statement belongs to the connection: do not use the same SQL text
- * twice at once (nest different statements freely).
+ * twice at once (nest different statements freely). A NULL from db_prep may
+ * be passed on: binds ignore it and db_step returns DB_ERR, so one check of
+ * db_step's result covers both.
  */
 struct db_stmt *db_prep(struct db *db, const char *sql);
 void db_bind_i64(struct db_stmt *st, int idx, int64_t v);    /* idx from 1 */
 void db_bind_text(struct db_stmt *st, int idx, const char *s); /* NULL binds null */
+/* n bytes; a NUL among them fails the step on PostgreSQL (text cannot hold it) */
 void db_bind_textn(struct db_stmt *st, int idx, const char *s, size_t n);
 void db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n);
 void db_bind_null(struct db_stmt *st, int idx);
@@ -67,8 +70,14 @@ int64_t db_changes(struct db *db);
  * Runs fn inside a transaction: commit if it returns BW_OK, roll back
  * otherwise. Retries the whole function on SQLite busy or PostgreSQL
  * serialization/deadlock failures (a few times, with back-off), so fn must
- * be safe to run again. Nested db_tx calls join the outer transaction.
+ * be safe to run again. Nested db_tx calls join the outer transaction
+ * inside a savepoint: a failing inner call undoes only its own work.
  * immediate: on SQLite take the write lock at BEGIN (BEGIN IMMEDIATE).
+ * Isolation is serializable on both: SQLite's own, and SERIALIZABLE on
+ * PostgreSQL, so read-then-write code tested on SQLite stays correct there.
+ * A busy or serialisation failure of any statement inside fn makes db_tx
+ * retry, whatever code fn returns; return db_fail(...) so that a unique
+ * violation reaches the caller as BW_ECONFLICT.
  */
 enum bw_err db_tx(struct db *db, bool immediate,
 		  enum bw_err (*fn)(struct db *db, void *arg, struct bw_error *err),

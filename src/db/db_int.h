@@ -68,6 +68,9 @@ struct db {
 void db_set_error(struct db *db, enum bw_err code, bool retry, const char *fmt, ...)
 	BW_PRINTF(4, 5);
 
+/* A cheap per-thread random number for back-off jitter and temp names. */
+uint32_t db_jitter(void);
+
 enum bw_err db_sqlite_open(struct db *db, const char *path, struct bw_error *err);
 enum bw_err db_pg_open(struct db *db, const char *url, struct bw_error *err);
 

@@ -253,6 +253,15 @@ static int pg_exec(struct db *db, const char *sql)
 	pg_revive(db);
 	PGresult *res = PQexec(C(db), sql);
 	ExecStatusType s = PQresultStatus(res);
+	if (s == PGRES_FATAL_ERROR && PQstatus(C(db)) == CONNECTION_BAD &&
+	    db->tx_depth == 0 && !strncmp(sql, "BEGIN", 5)) {
+		/* the server dropped us while idle (a restart, a fail-over):
+		 * nothing was in flight, so connect again and begin afresh */
+		PQclear(res);
+		pg_revive(db);
+		res = PQexec(C(db), sql);
+		s = PQresultStatus(res);
+	}
 	int rc = 0;
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY) {
 		pg_error(db, res);
@@ -360,18 +369,20 @@ static int pg_do_prepare(struct db *db, struct pg_stmt *st, bool typed, bool *la
 		}
 		PQclear(res);
 		if (narrow) {
-			char sql[64];
-			snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
-			if (pg_exec(db, sql) != 0)
-				return -1;
-			snprintf(st->name, sizeof st->name, "bw_%u", ++P(db)->seq);
-			res = PQprepare(c, st->name, st->pgsql, st->nparams, st->decl);
-			if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-				pg_error(db, res);
-				PQclear(res);
-				return -1;
-			}
+			/* keep the inferred version when a function takes exactly
+			 * an int4 (pg_terminate_backend) and bigint will not do */
+			char wide[32];
+			snprintf(wide, sizeof wide, "bw_%u", ++P(db)->seq);
+			res = PQprepare(c, wide, st->pgsql, st->nparams, st->decl);
+			bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 			PQclear(res);
+			if (ok) {
+				char sql[64];
+				snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
+				if (pg_exec(db, sql) != 0)
+					return -1;
+				memcpy(st->name, wide, sizeof wide);
+			}
 		}
 	}
 	st->prepared = true;
@@ -617,7 +628,10 @@ static const char *pg_col_text(struct db_stmt *bst, int col)
 		struct pg_blob *b = blob_get(st, col);
 		return b ? (const char *)b->p : NULL;
 	}
-	return PQgetvalue(st->res, st->cur, col);
+	const char *v = PQgetvalue(st->res, st->cur, col);
+	if (PQftype(st->res, col) == OID_BOOL)
+		return v[0] == 't' ? "1" : "0";    /* as SQLite shows a comparison */
+	return v;
 }
 
 static size_t pg_col_bytes(struct db_stmt *bst, int col)

@@ -77,8 +77,12 @@ static struct db_stmt *sq_prepare(struct db *db, const char *sql)
 		db_set_error(db, BW_EDB, false, "no statement in SQL text");
 		return NULL;
 	}
-	for (; tail && *tail; tail++) {
-		if (*tail != ' ' && *tail != '\t' && *tail != '\n' && *tail != '\r' && *tail != ';') {
+	if (tail && *tail) {
+		/* whatever follows must be only blanks and comments */
+		sqlite3_stmt *more = NULL;
+		sqlite3_prepare_v2(H(db), tail, -1, &more, NULL);
+		if (more) {
+			sqlite3_finalize(more);
 			sqlite3_finalize(s);
 			db_set_error(db, BW_EDB, false, "db_prep takes one statement only");
 			return NULL;

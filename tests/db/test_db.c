@@ -941,7 +941,25 @@ static void job_leases_and_retries(void **state)
 	set_clock(1001);
 	assert_int_equal(db_job_claim(b, NULL, 60, &jb, &err), BW_OK);
 	assert_string_equal(jb.kind, "later");
+	int64_t later_id = jb.id;
 	db_job_clear(&jb);
+	/* a job whose workers keep dying fails after DB_JOB_ATTEMPTS_MAX leases */
+	long t = 1001;
+	for (int i = 2; i <= DB_JOB_ATTEMPTS_MAX; i++) {
+		t += 61;
+		set_clock(t);
+		assert_int_equal(db_job_claim(a, NULL, 60, &ja, &err), BW_OK);
+		assert_true(ja.id == later_id);
+		assert_int_equal(ja.attempts, i);
+		db_job_clear(&ja);
+	}
+	set_clock(t + 61);
+	assert_int_equal(db_job_claim(a, NULL, 60, &ja, &err), BW_ENOTFOUND);
+	st = db_prep(a, "SELECT state FROM jobs WHERE id = ?1");
+	db_bind_i64(st, 1, later_id);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal(db_col_text(st, 0), "failed");
+	db_reset(st);
 	db_close(b);
 	db_close(a);
 	set_clock(0);
@@ -1066,7 +1084,9 @@ static void restore_refuses_live_database(void **state)
 	struct bw_error err = { 0 };
 	char bak[512];
 	snprintf(bak, sizeof bak, "%s/rs-backup.db", tmpdir);
-	assert_int_equal(db_backup_sqlite(url, bak, &err), BW_OK);
+	char bak_url[520];
+	snprintf(bak_url, sizeof bak_url, "sqlite:%s", bak);   /* db_open's spelling works too */
+	assert_int_equal(db_backup_sqlite(url, bak_url, &err), BW_OK);
 	exec_ok(db, "UPDATE r SET v = 'v2'");
 
 	/* db is open: the database is live */
@@ -1124,6 +1144,7 @@ static void bad_sql_and_bad_urls(void **state)
 	assert_null(db_prep(db, "SELEC 1"));
 	assert_true(strlen(db_errmsg(db)) > 0);
 	assert_null(db_prep(db, "SELECT 1; SELECT 2"));
+	assert_int_equal(db_query_i64(db, "SELECT 3; -- trailing comment", -1), 3);
 	/* the connection still works after errors */
 	assert_int_equal(db_query_i64(db, "SELECT 7", -1), 7);
 	struct bw_error err = { 0 };
@@ -1149,6 +1170,59 @@ static void bad_sql_and_bad_urls(void **state)
 	assert_null(x);
 }
 
+static enum bw_err select_one(struct db *db, void *arg, struct bw_error *err)
+{
+	int64_t *v = arg;
+	struct db_stmt *st = db_prep(db, "SELECT ?1 + 1");
+	if (!st)
+		return db_fail(db, err, "prep");
+	db_bind_i64(st, 1, 41);
+	if (db_step(st) != DB_ROW)
+		return db_fail(db, err, "step");
+	*v = db_col_i64(st, 0);
+	db_reset(st);
+	return BW_OK;
+}
+
+/* A server restart between transactions costs nothing: the next one
+ * reconnects and prepares its statements again. On SQLite, a second
+ * connection's writes are simply seen. */
+static void connection_survives_restart(void **state)
+{
+	(void)state;
+	char url[512];
+	struct db *db = fresh_db("conn", url, sizeof url);
+	struct db *other;
+	struct bw_error err = { 0 };
+	assert_int_equal(db_open(&other, url, &err), BW_OK);
+	int64_t v = 0;
+	assert_int_equal(db_tx(db, false, select_one, &v, &err), BW_OK);
+	assert_int_equal(v, 42);
+	if (on_pg()) {
+		int64_t pid = db_query_i64(db, "SELECT pg_backend_pid()", -1);
+		assert_true(pid > 0);
+		struct db_stmt *st = db_prep(other, "SELECT pg_terminate_backend(?1)");
+		db_bind_i64(st, 1, pid);
+		assert_int_equal(db_step(st), DB_ROW);
+		assert_int_equal(db_col_i64(st, 0), 1);
+		assert_string_equal(db_col_text(st, 0), "1");
+		db_reset(st);
+		usleep(100 * 1000);
+	} else {
+		exec_ok(other, "CREATE TABLE seen (x INTEGER)");
+	}
+	v = 0;
+	if (db_tx(db, false, select_one, &v, &err) != BW_OK)
+		fail_msg("after the restart: %s", err.msg);
+	assert_int_equal(v, 42);
+	if (on_pg())
+		assert_true(db_query_i64(db, "SELECT pg_backend_pid()", -1) > 0);
+	else
+		assert_int_equal(count(db, "SELECT count(*) FROM seen"), 0);
+	db_close(other);
+	db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1168,6 +1242,7 @@ int main(void)
 		cmocka_unit_test(backup_while_writing),
 		cmocka_unit_test(restore_refuses_live_database),
 		cmocka_unit_test(bad_sql_and_bad_urls),
+		cmocka_unit_test(connection_survives_restart),
 	};
 	/* the backend is named by BULWARK_TEST_DB (see the file head) */
 	fprintf(stderr, "# backend: %s\n", on_pg() ? "postgresql" : "sqlite");
