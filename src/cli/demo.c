@@ -32,7 +32,7 @@ static enum org_type map_type(enum ods_type t)
 /* Which roles each kind of organisation gets in the demo. */
 static const enum role national_roles[] = { ROLE_ADMIN, ROLE_ANALYST, ROLE_AUDITOR };
 static const enum role ics_roles[] = { ROLE_ICS_LEAD, ROLE_BOARD };
-static const enum role org_roles[] = { ROLE_ORG_LEAD, ROLE_CONTRIBUTOR, ROLE_BOARD, ROLE_STAFF };
+static const enum role org_roles[] = { ROLE_ORG_LEAD, ROLE_CONTRIBUTOR, ROLE_BOARD, ROLE_STAFF, ROLE_AUDITOR };
 
 struct seed {
 	const struct ods_estate *e;
@@ -141,9 +141,10 @@ static enum bw_err seed_tx(struct db *db, void *arg, struct bw_error *err)
 			roles = ics_roles, nroles = BW_NELEM(ics_roles);
 		else if (o->type == ODS_REGION || o->type == ODS_SUPPLIER)
 			nroles = 0;
-		/* national scale: every organisation has people (~5 each) for load tests */
-		if (s->national && nroles == BW_NELEM(org_roles))
-			nroles = 4;
+		/* the small estate has no organisation-level auditors; the national one has
+		 * five people per organisation (~300,000 users) for load tests */
+		if (!s->national && roles == org_roles)
+			nroles = BW_NELEM(org_roles) - 1;
 		for (size_t k = 0; k < nroles; k++)
 			if (add_user(db, s, s->ids[i], o->code, o->name, roles[k], err) != BW_OK)
 				return err->code;
@@ -233,7 +234,9 @@ int cmd_demo(int argc, char **argv)
 				if (e.orgs[i].type == ODS_NHS_TRUST) {
 					char em[LIM_EMAIL + 1];
 					demo_email(em, sizeof em, ROLE_ORG_LEAD, e.orgs[i].code);
-					printf("  or %s (organisation lead of %s)\n", em, e.orgs[i].name);
+					char nm[LIM_NAME + 1];
+					ods_name_display(e.orgs[i].name, nm, sizeof nm);
+					printf("  or %s (organisation lead of %s)\n", em, nm);
 					break;
 				}
 			if (generated)
