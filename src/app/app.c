@@ -4,6 +4,7 @@
  * second-factor gate, CSRF and Origin, access check, handler, security
  * headers, log line and metrics.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,21 @@ void app_init(const struct app_config *cfg)
 
 static _Thread_local struct db *thread_db;
 
+/* Closes a worker thread's connection when the thread ends (the server
+ * stopping), so nothing is left open or leaked at shutdown. */
+static pthread_key_t thread_db_key;
+static pthread_once_t thread_db_once = PTHREAD_ONCE_INIT;
+
+static void thread_db_close(void *db)
+{
+	db_close(db);
+}
+
+static void thread_db_key_make(void)
+{
+	pthread_key_create(&thread_db_key, thread_db_close);
+}
+
 static struct db *app_db(void)
 {
 	if (!thread_db) {
@@ -83,6 +99,8 @@ static struct db *app_db(void)
 			thread_db = NULL;
 		} else {
 			metrics_db_opened();
+			pthread_once(&thread_db_once, thread_db_key_make);
+			pthread_setspecific(thread_db_key, thread_db);
 		}
 	}
 	return thread_db;
@@ -150,7 +168,7 @@ static void security_headers(struct ctx *c)
 	http_resp_header(r, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
 	if (config.tls)
 		http_resp_header(r, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-	if (!r->static_body)
+	if (!r->static_body && r->status != 304)
 		http_resp_header(r, "Cache-Control", "no-store");
 }
 
@@ -363,7 +381,6 @@ static bool serve_asset(struct http_req *req, struct http_resp *resp)
 	const char *etag = web_asset_etag(f);
 	http_resp_header(resp, "ETag", etag);
 	http_resp_header(resp, "Cache-Control", "public, max-age=3600");
-	http_resp_header(resp, "X-Content-Type-Options", "nosniff");
 	const char *inm = http_header(req, "If-None-Match");
 	if (inm && strcmp(inm, etag) == 0) {
 		resp->status = 304;
@@ -422,6 +439,10 @@ static void run_route(struct ctx *c)
 		c->signed_in = load_credentials(c);
 	}
 	if (!is_safe_method(c->req->method)) {
+		/* first, so a field the parser refused is named (its CSRF token
+		 * may be unreadable); nothing has changed either way */
+		if (!c->req->form_ok)
+			return ctx_error(c, 400, &c->req->form_err);
 		if (c->via_token) {
 			if (!c->token_write)
 				return ctx_fail(c, BW_EFORBIDDEN, NULL, "This API token is read-only");
@@ -429,8 +450,6 @@ static void run_route(struct ctx *c)
 			return ctx_fail(c, BW_EFORBIDDEN, WEB_CSRF_FIELD,
 					"This form has expired or did not come from this site. Go back, reload the page and try again");
 		}
-		if (!c->req->form_ok)
-			return ctx_error(c, 400, &c->req->form_err);
 	}
 	if (rt->auth == AUTH_SIGNED_IN) {
 		if (!orgs_role_allows(c->actor.role, rt->action))
@@ -453,6 +472,7 @@ void app_handle(struct http_req *req, struct http_resp *resp, void *udata)
 	(void)udata;
 	struct ctx c = { .req = req, .resp = resp, .arena = req->arena };
 	if (serve_asset(req, resp)) {
+		security_headers(&c);
 		metrics_observe(-1, resp->status, bw_now_ms() - req->started_ms);
 		return;
 	}
@@ -462,11 +482,13 @@ void app_handle(struct http_req *req, struct http_resp *resp, void *udata)
 		resp->status = up ? 200 : 503;
 		resp->content_type = "text/plain; charset=utf-8";
 		buf_puts(&resp->body, up ? "ok\n" : "database unavailable\n");
+		security_headers(&c);
 		return;
 	}
 	if (strcmp(req->path, "/metrics") == 0) {
 		resp->content_type = "text/plain; version=0.0.4";
 		metrics_write(&resp->body, routes, nroutes);
+		security_headers(&c);
 		return;
 	}
 	int idx = -1;
