@@ -46,9 +46,14 @@ static void get_me(struct ctx *c)
 	web_json_end(&j);
 }
 
-static const char *next_cursor(struct ctx *c, int64_t offset, int64_t limit, int64_t got)
+/* Lists ask for one row more than the page holds: only if it comes is there
+ * a next page, so the last page says next: null even when it is full. */
+static const char *next_cursor(struct ctx *c, struct db_stmt *st, int64_t offset, int64_t limit, int64_t got)
 {
-	return got < limit ? NULL : arena_printf(c->arena, "%lld", (long long)(offset + limit));
+	bool more = got == limit && db_step(st) == DB_ROW;
+	if (more)
+		db_reset(st);
+	return more ? arena_printf(c->arena, "%lld", (long long)(offset + limit)) : NULL;
 }
 
 static void get_orgs(struct ctx *c)
@@ -69,17 +74,17 @@ static void get_orgs(struct ctx *c)
 		db_bind_null(st, 1);
 	db_bind_text(st, 2, lo);
 	db_bind_text(st, 3, hi);
-	db_bind_i64(st, 4, limit);
+	db_bind_i64(st, 4, limit + 1);
 	db_bind_i64(st, 5, offset);
 	struct web_json j;
 	ctx_json_begin(c, &j);
 	web_json_list_begin(&j, &c->resp->body);
 	int64_t n = 0;
-	while (db_step(st) == DB_ROW) {
+	while (n < limit && db_step(st) == DB_ROW) {
 		org_json(&j, st, 0);
 		n++;
 	}
-	web_json_list_end(&j, next_cursor(c, offset, limit, n));
+	web_json_list_end(&j, next_cursor(c, st, offset, limit, n));
 }
 
 static void get_org(struct ctx *c)
@@ -118,13 +123,13 @@ static void users_list(struct ctx *c, const char *lo, const char *hi)
 					    " ORDER BY u.id LIMIT ?3 OFFSET ?4");
 	db_bind_text(st, 1, lo);
 	db_bind_text(st, 2, hi);
-	db_bind_i64(st, 3, limit);
+	db_bind_i64(st, 3, limit + 1);
 	db_bind_i64(st, 4, offset);
 	struct web_json j;
 	ctx_json_begin(c, &j);
 	web_json_list_begin(&j, &c->resp->body);
 	int64_t n = 0;
-	while (db_step(st) == DB_ROW) {
+	while (n < limit && db_step(st) == DB_ROW) {
 		n++;
 		web_json_object(&j);
 		web_json_key(&j, "id");
@@ -141,7 +146,7 @@ static void users_list(struct ctx *c, const char *lo, const char *hi)
 		web_json_str(&j, db_col_text(st, 5));
 		web_json_end(&j);
 	}
-	web_json_list_end(&j, next_cursor(c, offset, limit, n));
+	web_json_list_end(&j, next_cursor(c, st, offset, limit, n));
 }
 
 static void get_users(struct ctx *c)
@@ -169,13 +174,13 @@ static void get_audit(struct ctx *c)
 					    " ORDER BY a.id DESC LIMIT ?3 OFFSET ?4");
 	db_bind_text(st, 1, lo);
 	db_bind_text(st, 2, hi);
-	db_bind_i64(st, 3, limit);
+	db_bind_i64(st, 3, limit + 1);
 	db_bind_i64(st, 4, offset);
 	struct web_json j;
 	ctx_json_begin(c, &j);
 	web_json_list_begin(&j, &c->resp->body);
 	int64_t n = 0;
-	while (db_step(st) == DB_ROW) {
+	while (n < limit && db_step(st) == DB_ROW) {
 		n++;
 		char at[32];
 		bw_time_iso(db_col_i64(st, 1), at);
@@ -198,7 +203,57 @@ static void get_audit(struct ctx *c)
 		web_json_str(&j, db_col_text(st, 7));
 		web_json_end(&j);
 	}
-	web_json_list_end(&j, next_cursor(c, offset, limit, n));
+	web_json_list_end(&j, next_cursor(c, st, offset, limit, n));
+}
+
+/* POST /api/v1/users {"email","name","org","role","password"}: the same
+ * checks as the page, every refusal naming its field. */
+static void post_user(struct ctx *c)
+{
+	json_t *j;
+	struct bw_error e = { 0 };
+	if (http_json_parse(c->req->body, c->req->body_len, &j, &e) != BW_OK)
+		return ctx_error(c, web_err_status(e.code), &e);
+	const char *email = http_json_str(j, "email", &e), *name = http_json_str(j, "name", &e);
+	const char *code = http_json_str(j, "org", &e), *role_s = http_json_str(j, "role", &e);
+	const char *pw = http_json_str(j, "password", &e);
+	enum role role = role_parse(role_s);
+	struct org o;
+	int64_t id = 0;
+	if (e.code == BW_OK) {
+		if (orgs_check_email(email, &e) == BW_OK && orgs_check_name("name", name, &e) == BW_OK) {
+			if (!code || orgs_get_by_code(c->db, code, &o, NULL) != BW_OK)
+				bw_fail(&e, BW_EINVAL, "org", "org must be the code of an organisation you manage");
+			else {
+				struct org_ref r = { o.id, "" };
+				snprintf(r.path, sizeof r.path, "%s", o.path);
+				if (!orgs_can(&c->actor, ACT_MANAGE_USERS, &r))
+					bw_fail(&e, BW_EINVAL, "org", "org must be the code of an organisation you manage");
+				else if (!orgs_may_grant(&c->actor, role))
+					bw_fail(&e, BW_EINVAL, "role", "role must be one you are allowed to give");
+				else if (auth_password_check(pw, email, name, &e) == BW_OK &&
+					 users_add(c->db, &c->actor, code, email, name, role, &id, &e) == BW_OK)
+					auth_password_set(c->db, &c->actor, id, pw, &e);
+			}
+		}
+	}
+	if (e.code != BW_OK) {
+		json_decref(j);
+		return ctx_error(c, web_err_status(e.code), &e);
+	}
+	struct web_json w;
+	ctx_json_begin(c, &w);
+	c->resp->status = 201;
+	web_json_object(&w);
+	web_json_key(&w, "data");
+	web_json_object(&w);
+	web_json_key(&w, "id");
+	web_json_int(&w, id);
+	web_json_key(&w, "email");
+	web_json_str(&w, email);
+	web_json_end(&w);
+	web_json_end(&w);
+	json_decref(j);
 }
 
 const struct route api_routes[] = {
@@ -207,6 +262,7 @@ const struct route api_routes[] = {
 	{ "GET", "/api/v1/orgs/{org}", get_org, ROUTE_API, AUTH_SIGNED_IN, ACT_VIEW, "org" },
 	{ "GET", "/api/v1/orgs/{org}/users", get_org_users, ROUTE_API, AUTH_SIGNED_IN, ACT_MANAGE_USERS, "org" },
 	{ "GET", "/api/v1/users", get_users, ROUTE_API, AUTH_SIGNED_IN, ACT_MANAGE_USERS, NULL },
+	{ "POST", "/api/v1/users", post_user, ROUTE_API, AUTH_SIGNED_IN, ACT_MANAGE_USERS, NULL },
 	{ "GET", "/api/v1/audit", get_audit, ROUTE_API, AUTH_SIGNED_IN, ACT_AUDIT, NULL },
 	{ NULL },
 };

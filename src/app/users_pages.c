@@ -18,18 +18,11 @@ static const struct web_option all_roles[] = {
 	{ "staff", "Staff" }, { "auditor", "Auditor" },
 };
 
-static bool may_grant(const struct actor *a, enum role r)
-{
-	if (a->role == ROLE_ADMIN)
-		return true;
-	return r != ROLE_ADMIN && r != ROLE_ANALYST && !(r == ROLE_ICS_LEAD && a->role != ROLE_ICS_LEAD);
-}
-
 static size_t grantable(const struct actor *a, struct web_option *out)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < BW_NELEM(all_roles); i++)
-		if (may_grant(a, role_parse(all_roles[i].value)))
+		if (orgs_may_grant(a, role_parse(all_roles[i].value)))
 			out[n++] = all_roles[i];
 	return n;
 }
@@ -160,7 +153,7 @@ static void post_user(struct ctx *c)
 	}
 	if (!org_ok)
 		web_form_errors_add(&errs, "org", "Enter the code of an organisation you manage");
-	if (role == ROLE_NONE || !may_grant(&c->actor, role))
+	if (role == ROLE_NONE || !orgs_may_grant(&c->actor, role))
 		web_form_errors_add(&errs, "role", "Select a role you are allowed to give");
 	if (auth_password_check(pw, email, name, &e) != BW_OK)
 		web_form_errors_add(&errs, "password", e.msg);
@@ -215,7 +208,7 @@ static void get_user(struct ctx *c)
 
 	struct web_option roles[BW_NELEM(all_roles)];
 	size_t nroles = grantable(&c->actor, roles);
-	if (may_grant(&c->actor, u.role) && u.id != c->actor.user_id) {
+	if (orgs_may_grant(&c->actor, u.role) && u.id != c->actor.user_id) {
 		struct web_field rf[] = { { .name = "role", .label = "Role", .type = WEB_FIELD_SELECT, .required = true,
 					    .options = roles, .options_n = nroles } };
 		const char *rv[] = { role_name(u.role) };
@@ -248,7 +241,7 @@ static bool may_change(struct ctx *c, struct user *u)
 {
 	if (!load_user(c, u))
 		return false;
-	if (u->id == c->actor.user_id || !may_grant(&c->actor, u->role)) {
+	if (u->id == c->actor.user_id || !orgs_may_grant(&c->actor, u->role)) {
 		ctx_fail(c, BW_EFORBIDDEN, NULL, "You cannot change this person's account");
 		return false;
 	}
@@ -269,7 +262,7 @@ static void post_role(struct ctx *c)
 	if (!may_change(c, &u))
 		return;
 	enum role r = role_parse(ctx_form(c, "role"));
-	if (r == ROLE_NONE || !may_grant(&c->actor, r))
+	if (r == ROLE_NONE || !orgs_may_grant(&c->actor, r))
 		return ctx_fail(c, BW_EINVAL, "role", "Select a role you are allowed to give");
 	finish(c, &u, users_set_role(c->db, &c->actor, u.id, r, &e), &e, "Role changed");
 }

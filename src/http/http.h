@@ -11,6 +11,8 @@
 #include "base/base.h"
 #include "http/parse.h"
 
+#include <jansson.h>
+
 struct http_req {
 	struct arena *arena;          /* freed when the response has been queued */
 	const char *method;           /* "GET", "POST", ... */
@@ -72,6 +74,13 @@ void http_resp_header(struct http_resp *r, const char *name, const char *value);
 void http_resp_redirect(struct http_resp *r, const char *location); /* 303 See Other */
 void http_resp_cookie(struct http_resp *r, const char *name, const char *value,
 		      int64_t max_age, bool secure);   /* max_age 0 deletes */
+
+/* The API's request bodies: a JSON object, at most LIM_BODY bytes and
+ * LIM_JSON_DEPTH levels deep, no duplicate keys. err names field "body". */
+enum bw_err http_json_parse(const char *body, size_t len, json_t **out, struct bw_error *err);
+/* A string member, or NULL when absent or null; a member of another type
+ * (or holding a NUL) sets err naming the key and also gives NULL. */
+const char *http_json_str(json_t *obj, const char *key, struct bw_error *err);
 
 /* Reason phrase for a status code ("Not Found"). */
 const char *http_status_text(int status);

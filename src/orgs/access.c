@@ -66,6 +66,15 @@ bool orgs_role_allows(enum role r, enum action act)
 	return (unsigned)act < ACT_COUNT && (matrix[act] & (unsigned)r) != 0;
 }
 
+bool orgs_may_grant(const struct actor *a, enum role r)
+{
+	if (a->role == ROLE_ADMIN)
+		return r != ROLE_NONE;
+	if (!orgs_role_allows(a->role, ACT_MANAGE_USERS))
+		return false;
+	return r != ROLE_NONE && r != ROLE_ADMIN && r != ROLE_ANALYST && (r != ROLE_ICS_LEAD || a->role == ROLE_ICS_LEAD);
+}
+
 void orgs_subtree_bounds(const char *path, char lo[256], char hi[256])
 {
 	snprintf(lo, 256, "%s", path);

@@ -73,6 +73,10 @@ struct org_ref {
  * the actor's subtree. */
 bool orgs_can(const struct actor *a, enum action act, const struct org_ref *target);
 bool orgs_role_allows(enum role r, enum action act);
+/* Whether a may give role r to someone (or change the account of someone
+ * who has it): only administrators grant the national roles, and only ICS
+ * leads (or administrators) grant ICS lead. */
+bool orgs_may_grant(const struct actor *a, enum role r);
 
 /* Bounds of the subtree at path P for "path >= lo AND path < hi". */
 void orgs_subtree_bounds(const char *path, char lo[256], char hi[256]);
