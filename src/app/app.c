@@ -338,6 +338,18 @@ static bool load_credentials(struct ctx *c)
 	return true;
 }
 
+/* Requests that hash a password (argon2id, ~0.2 s of one core) run on the
+ * server's worker pool rather than a request thread. */
+bool app_offload(struct http_req *req)
+{
+	if (strcmp(req->method, "POST") != 0)
+		return false;
+	const char *p = req->path;
+	size_t n = strlen(p);
+	return strcmp(p, "/sign-in") == 0 || strcmp(p, "/users") == 0 || strcmp(p, "/api/v1/users") == 0 ||
+	       (n > 9 && strcmp(p + n - 9, "/password") == 0);
+}
+
 /* Same-origin check for state-changing requests made with a cookie. */
 static bool origin_ok(struct ctx *c)
 {

@@ -84,6 +84,7 @@ void app_add_nav(const struct web_nav_entry *entries);    /* ended by {NULL} */
 void app_init(const struct app_config *cfg);
 void app_handle(struct http_req *req, struct http_resp *resp, void *udata);
 bool app_has_credentials(struct http_req *req);
+bool app_offload(struct http_req *req);
 
 /* Route tables, for `bulwark routes` and the isolation test. */
 size_t app_route_count(void);

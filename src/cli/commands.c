@@ -190,7 +190,7 @@ int cmd_serve(int argc, char **argv)
 	struct http_config hc = {
 		.listen = cli_get(o, 6, "listen"), .port = (int)port, .threads = (int)threads,
 		.tls_cert_pem = cert, .tls_key_pem = key,
-		.has_credentials = app_has_credentials, .handler = app_handle,
+		.has_credentials = app_has_credentials, .handler = app_handle, .offload = app_offload,
 	};
 	struct http_server *srv;
 	if (http_server_start(&srv, &hc, &err) != BW_OK) {

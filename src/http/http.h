@@ -26,6 +26,8 @@ struct http_req {
 	size_t nform;
 	bool form_ok;                 /* false: body claimed a form and did not parse */
 	struct bw_error form_err;
+	struct form_field *headers;   /* request headers, copied out of the connection */
+	size_t nheaders;
 	const char *client_ip;
 	bool tls;
 	int64_t started_ms;
@@ -55,6 +57,11 @@ struct http_config {
 	bool (*has_credentials)(struct http_req *req);
 	http_handler_fn handler;
 	void *udata;
+	/* true for requests whose handler does slow CPU work (password hashing):
+	 * they run on a small worker pool while their connection is suspended,
+	 * so the request threads stay free for everyone else */
+	bool (*offload)(struct http_req *req);
+	int workers;                  /* size of that pool; default 2 */
 };
 
 struct http_server;

@@ -4,9 +4,11 @@
  * queues the response. Each request gets an arena that dies with it.
  */
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,11 +16,24 @@
 
 #include "http/http.h"
 
+#define MAX_WORKERS 16
+
+struct pending;
+
 struct http_server {
 	struct MHD_Daemon *d;
 	struct http_config cfg;
 	int port;
+	/* the worker pool for offloaded requests: a FIFO of suspended connections */
+	pthread_t workers[MAX_WORKERS];
+	int nworkers;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct pending *head, *tail;
+	bool stopping;
 };
+
+enum pending_state { P_READING, P_WORKING, P_DONE };
 
 struct pending {
 	struct arena arena;
@@ -27,6 +42,10 @@ struct pending {
 	size_t limit;
 	int refuse;                   /* status to answer with instead of handling */
 	const char *refuse_msg;
+	enum pending_state state;
+	struct http_resp resp;        /* built by a worker while suspended */
+	struct MHD_Connection *conn;
+	struct pending *next;
 };
 
 struct header_count {
@@ -45,7 +64,27 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
 
 const char *http_header(struct http_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, name) == 0)
+			return req->headers[i].value;
+	return NULL;
+}
+
+struct header_copy {
+	struct http_req *q;
+	size_t n;
+};
+
+static enum MHD_Result copy_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct header_copy *h = cls;
+	if (h->n >= LIM_HEADERS)
+		return MHD_NO;
+	h->q->headers[h->n].name = arena_strdup(h->q->arena, key);
+	h->q->headers[h->n].value = arena_strdup(h->q->arena, value ? value : "");
+	h->n++;
+	return MHD_YES;
 }
 
 const char *http_cookie(struct http_req *req, const char *name)
@@ -257,6 +296,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		size_t ulen = strlen(url);
 		struct header_count hc = { 0 };
 		MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &hc);
+		q->headers = arena_alloc(&p->arena, sizeof *q->headers * LIM_HEADERS);
+		struct header_copy hcp = { q, 0 };
+		MHD_get_connection_values(c, MHD_HEADER_KIND, copy_header, &hcp);
+		q->nheaders = hcp.n;
 		if (ulen > LIM_REQUEST_LINE)
 			p->refuse = 414, p->refuse_msg = "The address is too long.";
 		else if (hc.n > LIM_HEADERS || hc.bytes > LIM_HEADER_BYTES)
@@ -283,6 +326,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 
+	if (p->state == P_DONE) {
+		enum MHD_Result ret = queue(c, &p->resp);
+		buf_free(&p->resp.body);
+		buf_free(&p->resp.headers);
+		return ret;
+	}
+	if (p->state == P_WORKING)
+		return MHD_YES;   /* woken early: the worker has not finished */
 	if (p->refuse)
 		return refuse(c, p->refuse, p->refuse_msg);
 
@@ -306,6 +357,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			q->form_ok = false;
 	}
 
+	if (s->nworkers && s->cfg.offload && s->cfg.offload(q)) {
+		p->state = P_WORKING;
+		p->conn = c;
+		MHD_suspend_connection(c);
+		pthread_mutex_lock(&s->mu);
+		p->next = NULL;
+		if (s->tail)
+			s->tail->next = p;
+		else
+			s->head = p;
+		s->tail = p;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		return MHD_YES;
+	}
+
 	struct http_resp r = { .status = 200 };
 	buf_init(&r.body);
 	buf_init(&r.headers);
@@ -314,6 +381,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	buf_free(&r.body);
 	buf_free(&r.headers);
 	return ret;
+}
+
+static void *worker_main(void *arg)
+{
+	struct http_server *s = arg;
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		while (!s->head && !s->stopping)
+			pthread_cond_wait(&s->cv, &s->mu);
+		struct pending *p = s->head;
+		if (p) {
+			s->head = p->next;
+			if (!s->head)
+				s->tail = NULL;
+		}
+		pthread_mutex_unlock(&s->mu);
+		if (!p)
+			return NULL;   /* stopping and nothing left */
+		p->resp = (struct http_resp){ .status = 200 };
+		buf_init(&p->resp.body);
+		buf_init(&p->resp.headers);
+		s->cfg.handler(&p->req, &p->resp, s->cfg.udata);
+		p->state = P_DONE;
+		MHD_resume_connection(p->conn);
+	}
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -349,7 +441,7 @@ enum bw_err http_server_start(struct http_server **out, const struct http_config
 	s->cfg = *cfg;
 	struct sockaddr_storage ss = { 0 };
 	const char *listen = cfg->listen && *cfg->listen ? cfg->listen : "127.0.0.1";
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
 	if (inet_pton(AF_INET, listen, &v4->sin_addr) == 1) {
@@ -370,13 +462,13 @@ enum bw_err http_server_start(struct http_server **out, const struct http_config
 	if (threads < 2)
 		threads = 2;
 	struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
 		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
 		{ MHD_OPTION_THREAD_POOL_SIZE, threads, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, LIM_CONNECTIONS, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, LIM_CONN_TIMEOUT_S, NULL },
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, LIM_HEADER_BYTES * 2, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s },
-		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
 		{ cfg->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert_pem },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem },
 		{ MHD_OPTION_END, 0, NULL },
@@ -390,6 +482,12 @@ enum bw_err http_server_start(struct http_server **out, const struct http_config
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : cfg->port;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	int nw = cfg->offload ? (cfg->workers > 0 ? cfg->workers : 2) : 0;
+	for (int i = 0; i < nw && i < MAX_WORKERS; i++)
+		if (pthread_create(&s->workers[s->nworkers], NULL, worker_main, s) == 0)
+			s->nworkers++;
 	*out = s;
 	return BW_OK;
 }
@@ -403,6 +501,16 @@ void http_server_stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	/* suspended connections must be resumed before the daemon stops: the
+	 * workers finish what is queued, then exit */
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	for (int i = 0; i < s->nworkers; i++)
+		pthread_join(s->workers[i], NULL);
 	MHD_stop_daemon(s->d);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
 	free(s);
 }

@@ -313,8 +313,9 @@ enum bw_err orgs_move_in_tx(struct db *db, const struct actor *by, const char *c
 	char newpath[256], lo[256], hi[256];
 	snprintf(newpath, sizeof newpath, "%s%lld/", np.path, (long long)o.id);
 	orgs_subtree_bounds(o.path, lo, hi);
-	/* rewrite the prefix of every path in the subtree in one statement */
-	struct db_stmt *st = db_prep(db, "UPDATE orgs SET path = ?1 || substr(path, ?2)"
+	/* rewrite the prefix of every path in the subtree in one statement;
+	 * the cast: PostgreSQL's substr takes int4, not the int8 we bind */
+	struct db_stmt *st = db_prep(db, "UPDATE orgs SET path = ?1 || substr(path, CAST(?2 AS integer))"
 					 " WHERE path >= ?3 AND path < ?4");
 	if (!st)
 		return bw_fail(err, BW_EDB, NULL, "%s", db_errmsg(db));
