@@ -432,7 +432,6 @@ static void sign_in_redirect(struct ctx *c)
 
 static void run_route(struct ctx *c)
 {
-	struct bw_error e = { 0 };
 	const struct route *rt = c->route;
 	if (rt->auth != AUTH_PUBLIC) {
 		c->signed_in = load_credentials(c);
@@ -475,7 +474,6 @@ static void run_route(struct ctx *c)
 				return ctx_fail(c, BW_ENOTFOUND, NULL, "Page not found");
 		}
 	}
-	(void)e;
 	rt->handler(c);
 }
 

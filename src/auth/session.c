@@ -365,6 +365,30 @@ void auth_session_flash(struct db *db, int64_t session_id, const char *text)
 	exec1(db, st, NULL);
 }
 
+int64_t auth_cleanup(struct db *db)
+{
+	int64_t now = bw_now(), n = 0;
+	struct {
+		const char *sql;
+		int64_t before;
+	} steps[] = {
+		{ "DELETE FROM sessions WHERE created_at < ?1", now - LIM_SESSION_ABS_S },
+		{ "DELETE FROM sessions WHERE last_seen_at < ?1", now - LIM_SESSION_IDLE_S },
+		{ "DELETE FROM login_failures WHERE at < ?1", now - LIM_LOGIN_WINDOW_S },
+		{ "DELETE FROM lockouts WHERE until_at < ?1", now },
+	};
+	for (size_t i = 0; i < BW_NELEM(steps); i++) {
+		struct db_stmt *st = db_prep(db, steps[i].sql);
+		if (!st)
+			return -1;
+		db_bind_i64(st, 1, steps[i].before);
+		if (db_step(st) == DB_ERR)
+			return -1;
+		n += db_changes(db);
+	}
+	return n;
+}
+
 /* ---- passwords ---- */
 
 enum bw_err auth_password_set_hash(struct db *db, int64_t user_id, const char *hash,

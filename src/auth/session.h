@@ -45,6 +45,9 @@ enum bw_err auth_session_end(struct db *db, const struct auth_session *s, struct
 enum bw_err auth_signout_everywhere(struct db *db, const struct actor *by, int64_t user_id,
 				    struct bw_error *err);
 void auth_session_flash(struct db *db, int64_t session_id, const char *text);
+/* Removes sessions past their time-outs, failures outside the lock-out
+ * window and lapsed locks; returns rows removed (or -1). Run periodically. */
+int64_t auth_cleanup(struct db *db);
 
 /* Sets a password after the policy check (field "password"); audited. */
 enum bw_err auth_password_set(struct db *db, const struct actor *by, int64_t user_id,

@@ -204,8 +204,19 @@ int cmd_serve(int argc, char **argv)
 	printf("Bulwark is serving on %s://%s:%d/ (database %s)\n", cert ? "https" : "http", host,
 	       http_server_port(srv), url);
 	fflush(stdout);
-	while (!stop_flag)
-		pause();
+	/* housekeeping on this thread: expired sessions and stale lock-out rows */
+	struct db *hk = cli_open_db(url);
+	int64_t last = 0;
+	while (!stop_flag) {
+		sleep(1);
+		if (hk && bw_now() - last >= 300) {
+			last = bw_now();
+			if (auth_cleanup(hk) < 0)
+				log_warn("housekeeping: %s", db_errmsg(hk));
+		}
+	}
+	if (hk)
+		db_close(hk);
 	http_server_stop(srv);
 	free(cert);
 	free(key);
