@@ -280,21 +280,16 @@ void ctx_scope(struct ctx *c, char lo[256], char hi[256])
 	orgs_subtree_bounds(c->actor.org_path, lo, hi);
 }
 
-struct audit_one {
-	const struct audit_rec *r;
-};
-
 static enum bw_err audit_one_tx(struct db *db, void *arg, struct bw_error *err)
 {
-	return audit_append(db, ((struct audit_one *)arg)->r, err);
+	return audit_append(db, arg, err);
 }
 
 void ctx_audit(struct ctx *c, const char *action, const char *object, const char *summary)
 {
 	struct audit_rec r = { c->actor.user_id, c->actor.email, c->actor.org_id, action, object, summary };
-	struct audit_one a = { &r };
 	struct bw_error e = { 0 };
-	if (db_tx(c->db, true, audit_one_tx, &a, &e) != BW_OK)
+	if (db_tx(c->db, true, audit_one_tx, &r, &e) != BW_OK)
 		log_error("audit: %s", e.msg);
 }
 
