@@ -6,12 +6,19 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "detect/detect.h"
 
 #ifndef BULWARK_VERSION
 #define BULWARK_VERSION "0.1.0"
 #endif
 
 static int cmd_help(int argc, char **argv);
+
+/* detect_cli reads its own argv from the command's name on */
+static int cmd_detect(int argc, char **argv)
+{
+	return detect_cli(argc - 1, argv + 1);
+}
 
 static int cmd_version(int argc, char **argv)
 {
@@ -58,6 +65,10 @@ static const struct command {
 	  "bulwark migrate --from sqlite:FILE --to postgresql://USER@HOST:PORT/DB" },
 	{ "routes", cmd_routes, "list every route (for the tenant-isolation test)",
 	  "bulwark routes [--db DB --examples-for CODE]" },
+	{ "detect", cmd_detect, "run Sigma rules over event logs (EVTX, JSON lines)",
+	  "bulwark detect --rules DIR [--rules DIR]... [--config MAP] [--format jsonl|csv|table] [-j N] FILE...\n"
+	  "bulwark detect rules check DIR\n"
+	  "  exit 0: no findings, 1: findings (or rules that did not load), 2: usage, 3: unreadable input" },
 	{ "version", cmd_version, "print the version", "bulwark version" },
 	{ "help", cmd_help, "list commands, or show one command's usage", "bulwark help [COMMAND]" },
 };

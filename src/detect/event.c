@@ -1,0 +1,176 @@
+/*
+ * event: one event as the readers leave it — values by interned field id,
+ * found in O(1) through a generation-stamped slot table (no clearing between
+ * events), the routing keys (channel, EventID), and a lower-case copy of the
+ * values laid end to end, NUL-separated: what case-insensitive matching and
+ * the prefilter scan read.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void det_event_init(struct det_event *ev, uint32_t nfields)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->v = calloc(DETECT_LIM_FIELDS, sizeof *ev->v);
+	ev->nslots = nfields + 1;
+	ev->slot = calloc(ev->nslots, sizeof *ev->slot);
+	ev->slot_gen = calloc(ev->nslots, sizeof *ev->slot_gen);
+	if (!ev->v || !ev->slot || !ev->slot_gen)
+		abort();
+	buf_init(&ev->scratch);
+	buf_init(&ev->low);
+	ev->md = pcre2_match_data_create(1, NULL);
+	if (!ev->md)
+		abort();
+}
+
+void det_event_free(struct det_event *ev)
+{
+	free(ev->v);
+	free(ev->slot);
+	free(ev->slot_gen);
+	buf_free(&ev->scratch);
+	buf_free(&ev->low);
+	pcre2_match_data_free(ev->md);
+	memset(ev, 0, sizeof *ev);
+}
+
+void det_event_reset(struct det_event *ev, size_t record_len)
+{
+	ev->nv = 0;
+	if (++ev->gen == 0) {
+		memset(ev->slot_gen, 0, ev->nslots * sizeof *ev->slot_gen);
+		ev->gen = 1;
+	}
+	buf_reset(&ev->scratch);
+	/* unescaped text is never longer than the record it comes from */
+	buf_reserve(&ev->scratch, record_len * 2 + 256);
+	ev->channel = 0;
+	ev->has_channel = ev->has_eid = false;
+	ev->eid = 0;
+	ev->oversize = false;
+}
+
+char *det_event_copy(struct det_event *ev, const char *p, size_t n)
+{
+	if (ev->scratch.len + n + 1 > ev->scratch.cap)
+		abort(); /* the reservation in det_event_reset is a bound; this is a bug */
+	char *d = ev->scratch.p + ev->scratch.len;
+	if (n)
+		memcpy(d, p, n);
+	d[n] = 0;
+	ev->scratch.len += n + 1;
+	return d;
+}
+
+const struct det_value *det_event_get(const struct det_event *ev, uint32_t id)
+{
+	if (id >= ev->nslots || ev->slot_gen[id] != ev->gen)
+		return NULL;
+	return &ev->v[ev->slot[id] - 1];
+}
+
+static bool push(struct det_event *ev, uint32_t id, const char *p, size_t n, bool null)
+{
+	if (ev->nv == DETECT_LIM_FIELDS) {
+		ev->oversize = true;
+		return false;
+	}
+	uint32_t i = ev->nv++;
+	ev->v[i] = (struct det_value){ .id = id, .p = p, .n = (uint32_t)n, .null = null };
+	if (id && id < ev->nslots) {
+		if (ev->slot_gen[id] != ev->gen) {
+			ev->slot_gen[id] = ev->gen;
+			ev->slot[id] = i + 1;
+		} else {
+			struct det_value *v = &ev->v[ev->slot[id] - 1];
+			while (v->next)
+				v = &ev->v[v->next - 1];
+			v->next = i + 1;
+		}
+	}
+	return true;
+}
+
+bool det_event_add(struct det_event *ev, const struct detect_engine *e, const char *name,
+		   size_t name_n, const char *p, size_t n, bool null)
+{
+	if (n > DETECT_LIM_VALUE) {
+		ev->oversize = true;
+		return false;
+	}
+	/* Defender and others write "Source Name"; Sigma says SourceName */
+	char nospace[256];
+	if (name_n < sizeof nospace && memchr(name, ' ', name_n)) {
+		size_t k = 0;
+		for (size_t i = 0; i < name_n; i++)
+			if (name[i] != ' ')
+				nospace[k++] = name[i];
+		name = nospace;
+		name_n = k;
+	}
+	uint32_t id = det_intern_find(&e->fields, name, name_n);
+	if (!id && !e->keywords)
+		return true;
+	if (!push(ev, id, p, n, null))
+		return false;
+	/* another name for a Sigma field (log_name is Channel): both answer */
+	if (id && e->field_alias[id])
+		return push(ev, e->field_alias[id], p, n, null);
+	return true;
+}
+
+static bool parse_u32(const struct det_value *v, uint32_t *out)
+{
+	int64_t x;
+	if (!v || v->null || !str_to_i64(str_trim((struct str){ v->p, v->n }), 0, UINT32_MAX, &x))
+		return false;
+	*out = (uint32_t)x;
+	return true;
+}
+
+void det_event_finish(struct det_event *ev, const struct detect_engine *e)
+{
+	const struct det_value *ch = det_event_get(ev, e->f_channel);
+	if (ch && !ch->null && ch->n) {
+		ev->has_channel = true;
+		ev->channel = det_intern_find(&e->channels, ch->p, ch->n);
+	}
+	ev->has_eid = parse_u32(det_event_get(ev, e->f_eid), &ev->eid);
+	for (uint32_t i = 0; i < e->naliases; i++) {
+		const struct det_alias *a = &e->aliases[i];
+		if ((a->channel && a->channel != ev->channel) ||
+		    (a->eid != UINT32_MAX && (!ev->has_eid || a->eid != ev->eid)))
+			continue;
+		if (det_event_get(ev, a->to))
+			continue;
+		const struct det_value *f = det_event_get(ev, a->from);
+		if (f)
+			push(ev, a->to, f->p, f->n, f->null);
+	}
+	size_t total = 0;
+	for (uint32_t i = 0; i < ev->nv; i++)
+		total += ev->v[i].n + 1;
+	buf_reset(&ev->low);
+	buf_reserve(&ev->low, total + 1);
+	/* the fields rules read come first: the prefilter scans only those */
+	char *d = ev->low.p;
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t i = 0; i < ev->nv; i++) {
+			struct det_value *v = &ev->v[i];
+			bool read = v->id && v->id < ev->nslots && e->scanned && e->scanned[v->id];
+			if (read != (pass == 0))
+				continue;
+			v->off = (uint32_t)(d - ev->low.p);
+			v->lp = d;
+			det_lower(d, v->p, v->n);
+			d += v->n;
+			*d++ = 0;
+		}
+		if (pass == 0)
+			ev->scan_len = (size_t)(d - ev->low.p);
+	}
+	ev->low.len = (size_t)(d - ev->low.p);
+}

@@ -1,0 +1,497 @@
+/*
+ * json: one JSON record into an event, without allocating and, where a
+ * string has no escapes, without copying. The common Windows shapes flatten
+ * onto the same field names:
+ *   evtx_dump:   Event.System.X -> X; System element attributes ->
+ *                Element_Attr (Provider_Name, TimeCreated_SystemTime);
+ *                Event.EventData / UserData leaves -> their own names
+ *   NXLog flat:  top-level keys as they are
+ *   Winlogbeat:  event_data.X / winlog.event_data.X -> X; other nested
+ *                objects -> dotted paths (winlog.channel; renamed by the mapping)
+ *   Azure:       EventData holding <Data Name="X">v</Data> XML as a string
+ * Arrays of scalars give one value each under the same name.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+enum mode { M_TOP, M_EVENT, M_SYSTEM, M_SYSELEM, M_LEAF, M_PATH };
+
+struct jp {
+	const char *p, *end;
+	struct det_event *ev;
+	const struct detect_engine *e;
+	int depth;
+};
+
+static inline void ws(struct jp *j)
+{
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
+		j->p++;
+}
+
+static int hexv(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static bool hex4(const char *p, uint32_t *out)
+{
+	uint32_t v = 0;
+	for (int i = 0; i < 4; i++) {
+		int h = hexv(p[i]);
+		if (h < 0)
+			return false;
+		v = v << 4 | (uint32_t)h;
+	}
+	*out = v;
+	return true;
+}
+
+static size_t put_utf8(char *d, uint32_t cp)
+{
+	if (cp < 0x80) {
+		d[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		d[0] = (char)(0xc0 | cp >> 6);
+		d[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		d[0] = (char)(0xe0 | cp >> 12);
+		d[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		d[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	d[0] = (char)(0xf0 | cp >> 18);
+	d[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	d[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	d[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* At '"'. Zero-copy when there is no escape; else unescaped into scratch. */
+static bool jstring(struct jp *j, const char **out, size_t *n)
+{
+	const char *s = ++j->p;
+	/* the common case: find the closing quote, then check for a backslash */
+	const char *q = memchr(s, '"', (size_t)(j->end - s));
+	if (!q)
+		return false;
+	const char *bs = memchr(s, '\\', (size_t)(q - s));
+	if (bs)
+		q = bs;
+	if (*q == '"') {
+		*out = s;
+		*n = (size_t)(q - s);
+		j->p = q + 1;
+		return true;
+	}
+	struct buf *sc = &j->ev->scratch;
+	char *d0 = sc->p + sc->len, *d = d0;
+	memcpy(d, s, (size_t)(q - s));
+	d += q - s;
+	while (q < j->end && *q != '"') {
+		if (*q != '\\') {
+			if ((unsigned char)*q < 0x20 && *q != '\t')
+				return false;
+			*d++ = *q++;
+			continue;
+		}
+		if (++q >= j->end)
+			return false;
+		switch (*q) {
+		case '"': *d++ = '"'; break;
+		case '\\': *d++ = '\\'; break;
+		case '/': *d++ = '/'; break;
+		case 'b': *d++ = '\b'; break;
+		case 'f': *d++ = '\f'; break;
+		case 'n': *d++ = '\n'; break;
+		case 'r': *d++ = '\r'; break;
+		case 't': *d++ = '\t'; break;
+		case 'u': {
+			uint32_t cp, lo;
+			if (j->end - q < 5 || !hex4(q + 1, &cp))
+				return false;
+			q += 4;
+			if (cp >= 0xd800 && cp < 0xdc00 && j->end - q >= 7 && q[1] == '\\' &&
+			    q[2] == 'u' && hex4(q + 3, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				q += 6;
+			} else if (cp >= 0xd800 && cp < 0xe000) {
+				cp = 0xfffd;  /* lone surrogate */
+			}
+			d += put_utf8(d, cp);
+			break;
+		}
+		default:
+			return false;
+		}
+		q++;
+	}
+	if (q >= j->end)
+		return false;
+	*d = 0;
+	*out = d0;
+	*n = (size_t)(d - d0);
+	sc->len += *n + 1;
+	j->p = q + 1;
+	return true;
+}
+
+static bool add(struct jp *j, const char *name, size_t nn, const char *p, size_t n, bool null)
+{
+	if (!det_event_add(j->ev, j->e, name, nn, p, n, null))
+		return !j->ev->oversize ? true : false;
+	return true;
+}
+
+/* XML entities in Azure's EventData string */
+static size_t xml_unescape(const char *s, size_t n, char *d)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '&') {
+			d[o++] = s[i];
+			continue;
+		}
+		const char *semi = memchr(s + i, ';', n - i < 12 ? n - i : 12);
+		if (!semi) {
+			d[o++] = s[i];
+			continue;
+		}
+		size_t len = (size_t)(semi - (s + i));
+		const char *ent = s + i + 1;
+		char c = 0;
+		if (len == 3 && !memcmp(ent, "amp", 3))
+			c = '&';
+		else if (len == 2 && !memcmp(ent, "lt", 2))
+			c = '<';
+		else if (len == 2 && !memcmp(ent, "gt", 2))
+			c = '>';
+		else if (len == 4 && !memcmp(ent, "quot", 4))
+			c = '"';
+		else if (len == 4 && !memcmp(ent, "apos", 4))
+			c = '\'';
+		if (c) {
+			d[o++] = c;
+			i += len;
+		} else if (len > 1 && ent[0] == '#') {
+			uint32_t cp = 0;
+			bool hex = ent[1] == 'x';
+			bool ok = true;
+			for (size_t k = hex ? 2 : 1; k < len && ok; k++) {
+				int h = hex ? hexv(ent[k]) : (ent[k] >= '0' && ent[k] <= '9' ? ent[k] - '0' : -1);
+				ok = h >= 0 && cp < 0x110000;
+				cp = cp * (hex ? 16 : 10) + (uint32_t)h;
+			}
+			if (ok && cp < 0x110000 && cp > 0) {
+				o += put_utf8(d + o, cp);
+				i += len;
+			} else {
+				d[o++] = s[i];
+			}
+		} else {
+			d[o++] = s[i];
+		}
+	}
+	return o;
+}
+
+/* <Data Name="X">value</Data> pairs out of an XML string */
+static bool xml_data(struct jp *j, const char *s, size_t n)
+{
+	const char *end = s + n;
+	static const char tag[] = "<Data Name=\"";
+	for (const char *p = s; p < end;) {
+		const char *t = memmem(p, (size_t)(end - p), tag, sizeof tag - 1);
+		if (!t)
+			break;
+		const char *nm = t + sizeof tag - 1;
+		const char *q = memchr(nm, '"', (size_t)(end - nm));
+		if (!q)
+			break;
+		const char *gt = memchr(q, '>', (size_t)(end - q));
+		if (!gt)
+			break;
+		const char *val = gt + 1, *vend = val;
+		if (gt[-1] != '/') {
+			vend = memmem(val, (size_t)(end - val), "</Data>", 7);
+			if (!vend)
+				break;
+			p = vend + 7;
+		} else {
+			p = val;
+		}
+		char *d = j->ev->scratch.p + j->ev->scratch.len;
+		size_t dn = xml_unescape(val, (size_t)(vend - val), d);
+		d[dn] = 0;
+		j->ev->scratch.len += dn + 1;
+		if (!add(j, nm, (size_t)(q - nm), d, dn, false))
+			return false;
+	}
+	return true;
+}
+
+static bool value(struct jp *j, enum mode m, const char *name, size_t nn, const char *path,
+		  size_t pn);
+
+static bool object(struct jp *j, enum mode m, const char *pname, size_t pnn, const char *path,
+		   size_t pn)
+{
+	if (++j->depth > DETECT_LIM_DEPTH)
+		return false;
+	j->p++; /* { */
+	ws(j);
+	if (j->p < j->end && *j->p == '}') {
+		j->p++;
+		j->depth--;
+		return true;
+	}
+	for (;;) {
+		ws(j);
+		if (j->p >= j->end || *j->p != '"')
+			return false;
+		const char *k;
+		size_t kn;
+		if (!jstring(j, &k, &kn))
+			return false;
+		ws(j);
+		if (j->p >= j->end || *j->p != ':')
+			return false;
+		j->p++;
+		ws(j);
+		if (j->p >= j->end)
+			return false;
+		char c = *j->p;
+		enum mode sub = m;
+		const char *nm = k;
+		size_t nmn = kn;
+		char pbuf[256];
+		const char *np = path;
+		size_t npn = pn;
+		bool attrs = kn == 11 && !memcmp(k, "#attributes", 11);
+		bool text = kn == 5 && !memcmp(k, "#text", 5);
+		switch (m) {
+		case M_TOP:
+			if (c == '{') {
+				if (kn == 5 && !memcmp(k, "Event", 5))
+					sub = M_EVENT;
+				else if ((kn == 9 && !memcmp(k, "EventData", 9)) ||
+					 (kn == 8 && !memcmp(k, "UserData", 8)) ||
+					 (kn == 10 && !memcmp(k, "event_data", 10)))
+					sub = M_LEAF;
+				else
+					sub = M_PATH, np = k, npn = kn;
+			} else if (c == '"' && kn == 9 && !memcmp(k, "EventData", 9)) {
+				const char *s;
+				size_t sn;
+				if (!jstring(j, &s, &sn))
+					return false;
+				if (sn && s[0] == '<') {
+					if (!xml_data(j, s, sn))
+						return false;
+				} else if (!add(j, k, kn, s, sn, false)) {
+					return false;
+				}
+				goto next;
+			}
+			break;
+		case M_EVENT:
+			if (attrs) {
+				sub = M_LEAF; /* xmlns: harmless */
+				if (c == '{') {
+					nm = NULL;
+				}
+			} else if (kn == 6 && !memcmp(k, "System", 6)) {
+				sub = M_SYSTEM;
+			} else {
+				sub = M_LEAF;
+			}
+			break;
+		case M_SYSTEM:
+			sub = M_SYSELEM;  /* Provider: {#attributes: {Name}} -> Provider_Name */
+			break;
+		case M_SYSELEM:
+			if (attrs) {
+				sub = M_SYSELEM;
+				nm = pname;
+				nmn = pnn;
+				np = "#a";
+			} else if (text || !strcmp(path ? path : "", "#a")) {
+				if (!strcmp(path ? path : "", "#a")) {
+					/* attribute of element pname: pname_attr */
+					if (pnn + 1 + kn >= sizeof pbuf)
+						return false;
+					memcpy(pbuf, pname, pnn);
+					pbuf[pnn] = '_';
+					memcpy(pbuf + pnn + 1, k, kn);
+					nm = pbuf;
+					nmn = pnn + 1 + kn;
+				} else {
+					nm = pname;
+					nmn = pnn;
+				}
+			}
+			break;
+		case M_LEAF:
+			if (text) {
+				nm = pname;
+				nmn = pnn;
+			} else if (attrs && c == '{') {
+				/* attributes of a leaf element carry no event data */
+				sub = M_LEAF;
+				nm = NULL;
+			}
+			break;
+		case M_PATH:
+			if (c == '{' && kn == 10 && !memcmp(k, "event_data", 10)) {
+				sub = M_LEAF;
+			} else {
+				if (pn + 1 + kn >= sizeof pbuf)
+					return false;
+				memcpy(pbuf, path, pn);
+				pbuf[pn] = '.';
+				memcpy(pbuf + pn + 1, k, kn);
+				np = pbuf;
+				npn = pn + 1 + kn;
+				nm = pbuf;
+				nmn = npn;
+			}
+			break;
+		}
+		if (!value(j, sub, nm, nmn, np, npn))
+			return false;
+next:
+		ws(j);
+		if (j->p >= j->end)
+			return false;
+		if (*j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (*j->p == '}') {
+			j->p++;
+			j->depth--;
+			return true;
+		}
+		return false;
+	}
+}
+
+static bool skip_literal(struct jp *j, const char *lit, size_t n)
+{
+	if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0)
+		return false;
+	j->p += n;
+	return true;
+}
+
+static bool value(struct jp *j, enum mode m, const char *name, size_t nn, const char *path,
+		  size_t pn)
+{
+	char c = *j->p;
+	if (c == '{')
+		return object(j, m, name, nn, path, pn);
+	if (c == '[') {
+		if (++j->depth > DETECT_LIM_DEPTH)
+			return false;
+		j->p++;
+		ws(j);
+		if (j->p < j->end && *j->p == ']') {
+			j->p++;
+			j->depth--;
+			return true;
+		}
+		for (;;) {
+			ws(j);
+			if (j->p >= j->end || !value(j, m == M_TOP ? M_PATH : m, name, nn, name, nn))
+				return false;
+			ws(j);
+			if (j->p >= j->end)
+				return false;
+			if (*j->p == ',') {
+				j->p++;
+				continue;
+			}
+			if (*j->p == ']') {
+				j->p++;
+				j->depth--;
+				return true;
+			}
+			return false;
+		}
+	}
+	const char *s;
+	size_t sn;
+	bool null = false;
+	if (c == '"') {
+		if (!jstring(j, &s, &sn))
+			return false;
+	} else if (c == 't') {
+		s = j->p;
+		sn = 4;
+		if (!skip_literal(j, "true", 4))
+			return false;
+	} else if (c == 'f') {
+		s = j->p;
+		sn = 5;
+		if (!skip_literal(j, "false", 5))
+			return false;
+	} else if (c == 'n') {
+		s = j->p;
+		sn = 0;
+		null = true;
+		if (!skip_literal(j, "null", 4))
+			return false;
+	} else if (c == '-' || (c >= '0' && c <= '9')) {
+		s = j->p;
+		while (j->p < j->end && (*j->p == '-' || *j->p == '+' || *j->p == '.' || *j->p == 'e' ||
+					 *j->p == 'E' || (*j->p >= '0' && *j->p <= '9')))
+			j->p++;
+		sn = (size_t)(j->p - s);
+	} else {
+		return false;
+	}
+	if (!name)
+		return true;
+	return add(j, name, nn, s, sn, null);
+}
+
+static bool ascii(const char *p, size_t n)
+{
+	uint64_t acc = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= (unsigned char)p[i];
+	return (acc & 0x8080808080808080ull) == 0;
+}
+
+enum det_parse det_json_event(struct det_event *ev, const struct detect_engine *e,
+			      const char *p, size_t n)
+{
+	det_event_reset(ev, n);
+	if (!ascii(p, n) && !bw_valid_utf8(p, n))
+		return PARSE_BAD_UTF8;
+	struct jp j = { p, p + n, ev, e, 0 };
+	ws(&j);
+	if (j.p >= j.end || *j.p != '{')
+		return PARSE_BAD;
+	if (!object(&j, M_TOP, NULL, 0, NULL, 0))
+		return ev->oversize ? PARSE_OVERSIZE : PARSE_BAD;
+	ws(&j);
+	if (j.p != j.end)
+		return PARSE_BAD;
+	if (ev->oversize)
+		return PARSE_OVERSIZE;
+	det_event_finish(ev, e);
+	return PARSE_OK;
+}

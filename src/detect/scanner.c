@@ -1,0 +1,469 @@
+/*
+ * scanner: one thread's view of a compiled engine — reads inputs in bounded
+ * buffers, splits JSON records (JSON-lines or objects written back to back),
+ * and evaluates each event either the baseline way (every rule) or the fast
+ * way (always-evaluate rules of the event's route, plus rules whose literals
+ * the prefilter saw). Both report a rule's findings in rule order, so their
+ * output is identical.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "internal.h"
+#include "scanner.h"
+
+struct detect_scanner *detect_scanner_new(const struct detect_engine *e, enum detect_mode mode)
+{
+	struct detect_scanner *s = calloc(1, sizeof *s);
+	if (!s)
+		abort();
+	s->e = e;
+	s->mode = mode;
+	det_event_init(&s->ev, e->fields.n);
+	s->pfs = det_pf_scratch_new(e->pf);
+	s->pfs_kw = det_pf_scratch_new(e->pf_kw);
+	s->seen = calloc(e->nlits / 8 + 1, 1);
+	s->seen_list = calloc(e->nlits + 1, sizeof *s->seen_list);
+	s->stamp = calloc(e->nrules + 1, sizeof *s->stamp);
+	s->cand = calloc(e->nrules + 1, sizeof *s->cand);
+	s->out = calloc(e->nrules + 1, sizeof *s->out);
+	if (!s->seen || !s->seen_list || !s->stamp || !s->cand || !s->out)
+		abort();
+	det_corr_init(s);
+	return s;
+}
+
+void detect_scanner_free(struct detect_scanner *s)
+{
+	if (!s)
+		return;
+	det_corr_free(s);
+	det_event_free(&s->ev);
+	det_pf_scratch_free(s->pfs);
+	det_pf_scratch_free(s->pfs_kw);
+	if (s->xml)
+		det_xml_parser_free(s->xml);
+	free(s->seen);
+	free(s->seen_list);
+	free(s->stamp);
+	free(s->cand);
+	free(s->out);
+	free(s);
+}
+
+struct det_event *det_scanner_ev(struct detect_scanner *s)
+{
+	return &s->ev;
+}
+
+void *det_scanner_xml(struct detect_scanner *s)
+{
+	if (!s->xml)
+		s->xml = det_xml_parser_new();
+	return s->xml;
+}
+
+/* ---- evaluation ---- */
+
+static void on_hit(void *ctx, uint32_t lit, size_t end)
+{
+	struct detect_scanner *s = ctx;
+	if (s->seen[lit >> 3] & (1u << (lit & 7)))
+		return;
+	(void)end;  /* literals are field-agnostic: where it fell does not matter */
+	s->seen[lit >> 3] |= (uint8_t)(1u << (lit & 7));
+	s->seen_list[s->nseen++] = lit;
+}
+
+static inline void cand_add(struct detect_scanner *s, uint32_t r)
+{
+	if (s->stamp[r] != s->gen) {
+		s->stamp[r] = s->gen;
+		s->cand[s->ncand++] = r;
+	}
+}
+
+static void cand_list(struct detect_scanner *s, const uint32_t *l, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		cand_add(s, l[i]);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Rules that fire on the current event, in rule order, into s->out. */
+static uint32_t evaluate(struct detect_scanner *s, struct detect_stats *st)
+{
+	const struct detect_engine *e = s->e;
+	const struct det_event *ev = &s->ev;
+	uint32_t nout = 0;
+	if (s->mode == DETECT_BASELINE) {
+		for (uint32_t i = 0; i < e->nrules; i++) {
+			const struct det_rule *r = &e->rules[i];
+			if (r->corr || r->ncode == 0)
+				continue;
+			st->rules_evaluated++;
+			if (det_route_accepts(r, ev) && det_rule_match(r, ev))
+				s->out[nout++] = i;
+		}
+		return nout;
+	}
+	if (++s->gen == 0) {
+		memset(s->stamp, 0, (e->nrules + 1) * sizeof *s->stamp);
+		s->gen = 1;
+	}
+	s->ncand = 0;
+	s->nseen = 0;
+	det_prefilter_scan(e->pf, s->pfs, ev->low.p, ev->scan_len, on_hit, s);
+	det_prefilter_scan(e->pf_kw, s->pfs_kw, ev->low.p, ev->low.len, on_hit, s);
+	for (uint32_t i = 0; i < s->nseen; i++) {
+		const struct det_literal *l = &e->lits[s->seen_list[i]];
+		cand_list(s, l->rules, l->nrules);
+	}
+	if (!ev->has_channel) {
+		cand_list(s, e->unrouted, e->nunrouted);
+	} else {
+		cand_list(s, e->any_channel, e->nany_channel);
+		for (uint32_t i = 0; ev->channel && i < e->nroutes; i++) {
+			const struct det_route *rt = &e->routes[i];
+			if (rt->channel != ev->channel)
+				continue;
+			cand_list(s, rt->any_eid, rt->nany);
+			for (uint32_t k = 0; ev->has_eid && k < rt->neids; k++)
+				if (rt->eids[k] == ev->eid)
+					cand_list(s, rt->eid_rules[k], rt->eid_nrules[k]);
+			break;
+		}
+	}
+	qsort(s->cand, s->ncand, sizeof *s->cand, cmp_u32);
+	for (uint32_t i = 0; i < s->ncand; i++) {
+		const struct det_rule *r = &e->rules[s->cand[i]];
+		if (r->corr || r->ncode == 0 || !det_route_accepts(r, ev))
+			continue;
+		if (!r->always && !det_rule_possible(r, s->seen))
+			continue;
+		st->rules_evaluated++;
+		if (det_rule_match(r, ev))
+			s->out[nout++] = s->cand[i];
+	}
+	for (uint32_t i = 0; i < s->nseen; i++)
+		s->seen[s->seen_list[i] >> 3] = 0;
+	return nout;
+}
+
+static const char *first_value(struct detect_scanner *s, const uint32_t *ids, uint32_t n,
+			       char *buf, size_t cap)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		const struct det_value *v = det_event_get(&s->ev, ids[i]);
+		if (v && !v->null && v->n) {
+			size_t k = v->n < cap - 1 ? v->n : cap - 1;
+			memcpy(buf, v->p, k);
+			buf[k] = 0;
+			return buf;
+		}
+	}
+	return "";
+}
+
+void det_scanner_emit(struct detect_scanner *s, struct det_reader_sink *k,
+		      const struct det_rule *r, const struct detect_field_value *fields,
+		      uint32_t nf)
+{
+	struct detect_finding f = {
+		.rule = &r->info,
+		.source = k->source,
+		.record = k->record,
+		.computer = first_value(s, s->e->computer_ids, s->e->ncomputer_ids, s->computer,
+					sizeof s->computer),
+		.time = first_value(s, s->e->time_ids, s->e->ntime_ids, s->time, sizeof s->time),
+		.fields = fields,
+		.nfields = nf,
+	};
+	k->stats->findings++;
+	if (k->fn)
+		k->fn(k->ctx, &f);
+}
+
+void det_scanner_event(struct det_reader_sink *k, enum det_parse st)
+{
+	struct detect_scanner *s = k->s;
+	k->record++;
+	switch (st) {
+	case PARSE_OK:
+		break;
+	case PARSE_BAD:
+		k->stats->bad_records++;
+		return;
+	case PARSE_OVERSIZE:
+		k->stats->oversize++;
+		return;
+	case PARSE_BAD_UTF8:
+		k->stats->bad_utf8++;
+		return;
+	}
+	k->stats->events++;
+	uint32_t n = evaluate(s, k->stats);
+	const struct detect_engine *e = s->e;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct det_rule *r = &e->rules[s->out[i]];
+		if (e->has_corr && det_corr_feed(s, k, s->out[i]) && !det_corr_generates(s, s->out[i]))
+			continue;
+		uint32_t nf = 0;
+		for (uint32_t f = 0; f < r->nout && nf < BW_NELEM(s->fv); f++) {
+			const struct det_value *v = det_event_get(&s->ev, r->out_fields[f]);
+			if (!v || v->null)
+				continue;
+			s->fv[nf++] = (struct detect_field_value){ e->fields.names[r->out_fields[f]],
+								    v->p, v->n };
+		}
+		det_scanner_emit(s, k, r, s->fv, nf);
+	}
+}
+
+/* ---- JSON streams ---- */
+
+/* Splits a stream into records. Keeps brace depth and string state across
+ * refills, so each byte is looked at once. A JSON-lines file is recognised
+ * by its first record holding no raw newline; from then on a newline inside
+ * a record marks it damaged and the next line starts afresh. */
+struct splitter {
+	size_t pos;       /* scan position, relative to record start */
+	int depth;
+	bool in_str, esc, started, skipping, jsonl, known;
+};
+
+static void split_reset(struct splitter *sp)
+{
+	bool jsonl = sp->jsonl, known = sp->known;
+	memset(sp, 0, sizeof *sp);
+	sp->jsonl = jsonl;
+	sp->known = known;
+}
+
+/* Processes as many whole records of p[0..n) as it can; returns bytes consumed.
+ * eof: no more input follows. */
+static size_t split_feed(struct det_reader_sink *k, struct splitter *sp, const char *p, size_t n,
+			 bool eof)
+{
+	size_t start = 0;
+	for (;;) {
+		if (!sp->started) {
+			while (start < n && (p[start] == ' ' || p[start] == '\n' || p[start] == '\r' ||
+					     p[start] == '\t' || p[start] == ','))
+				start++;
+			if (start + 3 <= n && (unsigned char)p[start] == 0xef &&
+			    (unsigned char)p[start + 1] == 0xbb && (unsigned char)p[start + 2] == 0xbf)
+				start += 3;
+			if (start >= n)
+				return n;
+			if (p[start] == '[' && !sp->known) { /* a JSON array of records */
+				start++;
+				continue;
+			}
+			if (p[start] == ']') {
+				start++;
+				continue;
+			}
+			if (p[start] != '{') {
+				/* not a record: count the line once and go to the next */
+				const char *nl = memchr(p + start, '\n', n - start);
+				if (!nl && !eof) {
+					if (n - start <= DETECT_LIM_RECORD)
+						return start;
+					det_scanner_event(k, PARSE_BAD);
+					return n;
+				}
+				det_scanner_event(k, PARSE_BAD);
+				start = nl ? (size_t)(nl - p) + 1 : n;
+				continue;
+			}
+			sp->started = true;
+			sp->pos = 0;
+		}
+		const char *r = p + start;
+		size_t avail = n - start;
+		if (sp->jsonl && !sp->skipping) {
+			/* JSON-lines: the record is the line; the parser checks its shape */
+			const char *nl = memchr(r, '\n', avail);
+			if (!nl && !eof) {
+				if (avail > DETECT_LIM_RECORD) {
+					sp->skipping = true;
+					sp->pos = 0;
+					return n;
+				}
+				return start;
+			}
+			size_t len = nl ? (size_t)(nl - r) : avail;
+			while (len && (r[len - 1] == '\r' || r[len - 1] == ' ' || r[len - 1] == '\t'))
+				len--;
+			if (len > DETECT_LIM_RECORD)
+				det_scanner_event(k, PARSE_OVERSIZE);
+			else
+				det_scanner_event(k, det_json_event(&k->s->ev, k->s->e, r, len));
+			start += nl ? (size_t)(nl - r) + 1 : avail;
+			split_reset(sp);
+			continue;
+		}
+		size_t i = sp->pos;
+		bool done = false, broken = false, newline = false;
+		for (; i < avail; i++) {
+			char c = r[i];
+			if (sp->in_str) {
+				if (sp->esc)
+					sp->esc = false;
+				else if (c == '\\')
+					sp->esc = true;
+				else if (c == '"')
+					sp->in_str = false;
+				else if (c == '\n') {
+					newline = true;
+					if (sp->jsonl) {
+						broken = true;
+						break;
+					}
+				}
+				continue;
+			}
+			if (c == '"')
+				sp->in_str = true;
+			else if (c == '{' || c == '[')
+				sp->depth++;
+			else if (c == '}' || c == ']') {
+				if (--sp->depth == 0) {
+					i++;
+					done = true;
+					break;
+				}
+			} else if (c == '\n') {
+				newline = true;
+				if (sp->jsonl) {
+					broken = true;
+					break;
+				}
+			}
+		}
+		if (sp->skipping) {
+			/* an oversized record: drop what we have seen */
+			if (done || broken) {
+				det_scanner_event(k, PARSE_OVERSIZE);
+				start += broken ? i + 1 : i;
+				split_reset(sp);
+				continue;
+			}
+			sp->pos = 0;
+			if (eof) {
+				det_scanner_event(k, PARSE_OVERSIZE);
+				split_reset(sp);
+			}
+			return n;
+		}
+		if (broken) {
+			det_scanner_event(k, PARSE_BAD);
+			start += i + 1;
+			split_reset(sp);
+			continue;
+		}
+		if (!done) {
+			if (avail > DETECT_LIM_RECORD) {
+				sp->skipping = true;
+				sp->pos = 0;
+				return n;
+			}
+			if (eof) {
+				det_scanner_event(k, PARSE_BAD);
+				split_reset(sp);
+				return n;
+			}
+			sp->pos = i;
+			return start;
+		}
+		if (!sp->known) {
+			sp->known = true;
+			sp->jsonl = !newline;
+		}
+		if (i > DETECT_LIM_RECORD)
+			det_scanner_event(k, PARSE_OVERSIZE);
+		else
+			det_scanner_event(k, det_json_event(&k->s->ev, k->s->e, r, i));
+		start += i;
+		split_reset(sp);
+	}
+}
+
+void detect_scan_json(struct detect_scanner *s, const char *p, size_t n, const char *source,
+		      detect_finding_fn fn, void *ctx, struct detect_stats *stats)
+{
+	struct det_reader_sink k = { s, source ? source : "", 0, fn, ctx, stats };
+	struct splitter sp = { 0 };
+	split_feed(&k, &sp, p, n, true);
+}
+
+#define CHUNK (1024 * 1024)
+
+static enum bw_err scan_json_file(struct detect_scanner *s, const char *path,
+				  struct det_reader_sink *k, struct bw_error *err)
+{
+	gzFile gz = gzopen(path, "rb");
+	if (!gz)
+		return bw_fail(err, BW_EIO, path, "%s: %s", path, strerror(errno));
+	gzbuffer(gz, 256 * 1024);
+	struct buf b;
+	buf_init(&b);
+	buf_reserve(&b, 2 * CHUNK);
+	struct splitter sp = { 0 };
+	bool eof = false;
+	while (!eof) {
+		buf_reserve(&b, CHUNK);
+		int got = gzread(gz, b.p + b.len, CHUNK);
+		if (got < 0) {
+			/* damaged compressed stream: treat what we have as the end */
+			k->stats->bad_records++;
+			got = 0;
+		}
+		if (got == 0)
+			eof = true;
+		b.len += (size_t)got;
+		size_t used = split_feed(k, &sp, b.p, b.len, eof);
+		if (used) {
+			memmove(b.p, b.p + used, b.len - used);
+			b.len -= used;
+		}
+	}
+	(void)s;
+	gzclose(gz);
+	buf_free(&b);
+	return BW_OK;
+}
+
+static enum detect_format sniff(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return DETECT_FORMAT_JSON;
+	char magic[8] = { 0 };
+	size_t n = fread(magic, 1, sizeof magic, f);
+	fclose(f);
+	if (n == 8 && !memcmp(magic, "ElfFile", 8))
+		return DETECT_FORMAT_EVTX;
+	return DETECT_FORMAT_JSON;
+}
+
+enum bw_err detect_scan_file(struct detect_scanner *s, const char *path, enum detect_format fmt,
+			     detect_finding_fn fn, void *ctx, struct detect_stats *stats,
+			     struct bw_error *err)
+{
+	struct det_reader_sink k = { s, path, 0, fn, ctx, stats };
+	if (fmt == DETECT_FORMAT_AUTO)
+		fmt = sniff(path);
+	if (fmt == DETECT_FORMAT_EVTX)
+		return det_evtx_scan(s, path, &k, err);
+	return scan_json_file(s, path, &k, err);
+}

@@ -1,0 +1,430 @@
+/*
+ * Unit tests for detect: each value modifier and condition form on small
+ * events, including the traps (escaped wildcards, |all with one value,
+ * `not 1 of filter_*`, case-sensitive re, cidr with IPv6, base64offset at
+ * all three alignments); every case is run on the fast path and the
+ * baseline, which must agree. Then the JSON reader: the event shapes it
+ * flattens and the damage it counts and skips.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "detect/detect.h"
+
+struct got {
+	int n;
+	char fields[1024];
+	char computer[64];
+};
+
+static void count(void *ctx, const struct detect_finding *f)
+{
+	struct got *g = ctx;
+	g->n++;
+	snprintf(g->computer, sizeof g->computer, "%s", f->computer);
+	size_t o = strlen(g->fields);
+	for (size_t i = 0; i < f->nfields && o < sizeof g->fields; i++) {
+		int w = snprintf(g->fields + o, sizeof g->fields - o, "%s=%.*s;", f->fields[i].name,
+				 (int)f->fields[i].len, f->fields[i].value);
+		if (w > 0)
+			o += (size_t)w;
+	}
+}
+
+/* Findings of one rule over JSON text; fast and baseline must agree. */
+static int run_rule(const char *mapping, const char *rule, const char *json, struct got *out)
+{
+	struct bw_error err = { 0 };
+	struct detect_engine *e = detect_engine_new(mapping, &err);
+	assert_non_null(e);
+	size_t n = detect_engine_add_text(e, rule, strlen(rule), "t.yml", &err);
+	if (n == 0) {
+		print_message("# rule refused: %s\n", err.msg);
+		detect_engine_free(e);
+		return -1;
+	}
+	assert_int_equal(detect_engine_compile(e, &err), BW_OK);
+	struct got fast = { 0 }, base = { 0 };
+	struct detect_stats st1 = { 0 }, st2 = { 0 };
+	struct detect_scanner *s = detect_scanner_new(e, DETECT_FAST);
+	detect_scan_json(s, json, strlen(json), "mem", count, &fast, &st1);
+	detect_scanner_free(s);
+	s = detect_scanner_new(e, DETECT_BASELINE);
+	detect_scan_json(s, json, strlen(json), "mem", count, &base, &st2);
+	detect_scanner_free(s);
+	detect_engine_free(e);
+	assert_int_equal(fast.n, base.n);
+	assert_string_equal(fast.fields, base.fields);
+	if (out)
+		*out = fast;
+	return fast.n;
+}
+
+static int fires(const char *detection, const char *fields)
+{
+	char rule[4096], ev[4096];
+	snprintf(rule, sizeof rule,
+		 "title: Test rule\nid: 5f0f7a4c-0000-4000-8000-000000000001\nlevel: high\n"
+		 "author: Tester\nlogsource:\n  product: windows\n  category: process_creation\n"
+		 "detection:\n%s", detection);
+	snprintf(ev, sizeof ev,
+		 "{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"EventID\":1%s%s}\n",
+		 fields[0] ? "," : "", fields);
+	return run_rule(NULL, rule, ev, NULL);
+}
+
+#define YES(det, ev) assert_int_equal(fires(det, ev), 1)
+#define NO(det, ev) assert_int_equal(fires(det, ev), 0)
+
+static void string_modifiers(void **state)
+{
+	(void)state;
+	const char *d = "  sel:\n    CommandLine|contains: 'whoami'\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"C:\\\\x\\\\WHOAMI.exe /all\"");
+	NO(d, "\"CommandLine\":\"who ami\"");
+	d = "  sel:\n    Image|endswith: '\\cmd.exe'\n  condition: sel\n";
+	YES(d, "\"Image\":\"C:\\\\Windows\\\\System32\\\\CMD.EXE\"");
+	NO(d, "\"Image\":\"C:\\\\cmd.exe.bak\"");
+	d = "  sel:\n    Image|startswith: 'C:\\Users\\'\n  condition: sel\n";
+	YES(d, "\"Image\":\"c:\\\\users\\\\bob\\\\a.exe\"");
+	NO(d, "\"Image\":\"D:\\\\users\\\\bob\\\\a.exe\"");
+	/* plain values are whole-value matches, with * and ? wildcards */
+	d = "  sel:\n    Image: 'C:\\Windows\\\\*\\c?d.exe'\n  condition: sel\n";
+	YES(d, "\"Image\":\"C:\\\\Windows\\\\System32\\\\cmd.exe\"");
+	NO(d, "\"Image\":\"C:\\\\Windows\\\\System32\\\\cmmd.exe\"");
+	d = "  sel:\n    Image: 'cmd.exe'\n  condition: sel\n";
+	NO(d, "\"Image\":\"C:\\\\cmd.exe\"");
+	/* escaped wildcards are literal characters */
+	d = "  sel:\n    CommandLine: 'a\\*b\\?'\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"a*b?\"");
+	NO(d, "\"CommandLine\":\"axbc\"");
+	/* a doubled backslash before a wildcard is one backslash, and the * stays wild */
+	d = "  sel:\n    CommandLine: 'x\\\\*'\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"x\\\\anything\"");
+	/* cased */
+	d = "  sel:\n    CommandLine|cased: 'ABC'\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"ABC\"");
+	NO(d, "\"CommandLine\":\"abc\"");
+	/* |all over a list, and |all with one value */
+	d = "  sel:\n    CommandLine|contains|all:\n      - ' -a '\n      - ' -b '\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"x -b -a y\"");
+	NO(d, "\"CommandLine\":\"x -a y\"");
+	d = "  sel:\n    CommandLine|contains|all: ' -a '\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"x -a y\"");
+	/* neq */
+	d = "  sel:\n    User|neq: 'SYSTEM'\n  condition: sel\n";
+	YES(d, "\"User\":\"bob\"");
+	NO(d, "\"User\":\"system\"");
+	/* windash: - / en dash, em dash, horizontal bar */
+	d = "  sel:\n    CommandLine|contains|windash: ' -enc '\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"powershell /enc AAA\"");
+	YES(d, "\"CommandLine\":\"powershell \xe2\x80\x93" "enc AAA\"");
+	YES(d, "\"CommandLine\":\"powershell -enc AAA\"");
+	NO(d, "\"CommandLine\":\"powershell +enc AAA\"");
+	d = "  sel:\n    CommandLine|contains|all|windash:\n      - '-a'\n      - '-b'\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"x /b /a\"");
+	NO(d, "\"CommandLine\":\"x /b\"");
+}
+
+static void regex_modifiers(void **state)
+{
+	(void)state;
+	/* re is case-sensitive unless |i */
+	const char *d = "  sel:\n    CommandLine|re: '\\s-O\\s'\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"wget -O out\"");
+	NO(d, "\"CommandLine\":\"wget -o out\"");
+	d = "  sel:\n    CommandLine|re|i: '\\s-O\\s'\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"wget -o out\"");
+	d = "  sel:\n    CommandLine|re: '^b.c$'\n  condition: sel\n";
+	NO(d, "\"CommandLine\":\"a\\nb\\nc\"");
+	d = "  sel:\n    CommandLine|re|m: '^b$'\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"a\\nb\\nc\"");
+	d = "  sel:\n    CommandLine|re|s: 'a.b'\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"a\\nb\"");
+	d = "  sel:\n    CommandLine|re: 'a.b'\n  condition: sel\n";
+	NO(d, "\"CommandLine\":\"a\\nb\"");
+}
+
+static void encoding_modifiers(void **state)
+{
+	(void)state;
+	/* base64offset finds the value at each of the three alignments */
+	const char *d = "  sel:\n    CommandLine|base64offset|contains: 'Invoke-Mimikatz'\n"
+			"  condition: sel\n";
+	YES(d, "\"CommandLine\":\"powershell -e SW52b2tlLU1pbWlrYXR6IC1EdW1wQ3JlZHM=\"");
+	YES(d, "\"CommandLine\":\"powershell -e eEludm9rZS1NaW1pa2F0eiAtRHVtcENyZWRz\"");
+	YES(d, "\"CommandLine\":\"powershell -e eHlJbnZva2UtTWltaWthdHogLUR1bXBDcmVkcw==\"");
+	NO(d, "\"CommandLine\":\"powershell -e SW52b2tlLUV4cHJlc3Npb24=\"");
+	/* wide (UTF-16LE) then base64offset */
+	d = "  sel:\n    CommandLine|wide|base64offset|contains: 'cmd.exe /c'\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"-e cABvAHcAZQByAHMAaABlAGwAbAAgAGMAbQBkAC4AZQB4AGUAIAAvAGMAIAB3AGgAbwBhAG0AaQA=\"");
+	YES(d, "\"CommandLine\":\"-e cABvAHcAZQByAHMAaABlAGwAbAAgAHgAYwBtAGQALgBlAHgAZQAgAC8AYwAgAHcAaABvAGEAbQBpAA==\"");
+	YES(d, "\"CommandLine\":\"-e cABvAHcAZQByAHMAaABlAGwAbAAgAHgAeQBjAG0AZAAuAGUAeABlACAALwBjACAAdwBoAG8AYQBtAGkA\"");
+	/* plain base64 of the whole value */
+	d = "  sel:\n    CommandLine|base64: 'whoami'\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"d2hvYW1p\"");
+}
+
+static void other_modifiers(void **state)
+{
+	(void)state;
+	const char *d = "  sel:\n    DestinationIp|cidr:\n      - '10.0.0.0/8'\n      - 'fe80::/10'\n"
+			"  condition: sel\n";
+	YES(d, "\"DestinationIp\":\"10.20.30.40\"");
+	NO(d, "\"DestinationIp\":\"11.0.0.1\"");
+	YES(d, "\"DestinationIp\":\"fe80::1c2:3\"");
+	NO(d, "\"DestinationIp\":\"2001:db8::1\"");
+	YES(d, "\"DestinationIp\":\"::ffff:10.1.1.1\"");
+	d = "  sel:\n    DestinationIp|cidr: '2001:db8::/32'\n  condition: sel\n";
+	YES(d, "\"DestinationIp\":\"2001:0db8:ffff::1\"");
+	NO(d, "\"DestinationIp\":\"2001:db9::1\"");
+	d = "  sel:\n    CommandLine|exists: true\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"\"");
+	NO(d, "\"Image\":\"x\"");
+	d = "  sel:\n    CommandLine|exists: false\n  condition: sel\n";
+	YES(d, "\"Image\":\"x\"");
+	d = "  sel:\n    ParentImage|fieldref: Image\n  condition: sel\n";
+	YES(d, "\"Image\":\"C:\\\\a.exe\",\"ParentImage\":\"c:\\\\A.exe\"");
+	NO(d, "\"Image\":\"C:\\\\a.exe\",\"ParentImage\":\"C:\\\\b.exe\"");
+	d = "  sel:\n    ParentImage|fieldref|neq: Image\n  condition: sel\n";
+	YES(d, "\"Image\":\"C:\\\\a.exe\",\"ParentImage\":\"C:\\\\b.exe\"");
+	d = "  sel:\n    Count|gt: 10\n  condition: sel\n";
+	YES(d, "\"Count\":15");
+	NO(d, "\"Count\":\"10\"");
+	d = "  sel:\n    Count|lte: 'ten'\n  condition: sel\n";
+	assert_int_equal(fires(d, "\"Count\":1"), -1); /* not a number: refused */
+	d = "  sel:\n    Count|lte: 16\n  condition: sel\n";
+	YES(d, "\"Count\":\"0x10\"");
+	d = "  sel:\n    CommandLine: null\n  condition: sel\n";
+	YES(d, "\"Image\":\"x\"");
+	YES(d, "\"CommandLine\":null");
+	NO(d, "\"CommandLine\":\"x\"");
+	d = "  sel:\n    UtcTime|hour|gte: 20\n  condition: sel\n";
+	YES(d, "\"UtcTime\":\"2024-03-05 21:10:00.000\"");
+	NO(d, "\"UtcTime\":\"2024-03-05 09:10:00.000\"");
+	/* numbers compare as written */
+	d = "  sel:\n    EventID: 1\n    ProcessId: 4\n  condition: sel\n";
+	YES(d, "\"ProcessId\":4");
+	/* keywords: anywhere in any value */
+	d = "  keywords:\n    - 'mimikatz'\n  condition: keywords\n";
+	YES(d, "\"Whatever\":\"run MimiKatz now\"");
+	NO(d, "\"Whatever\":\"mimi katz\"");
+}
+
+static void conditions(void **state)
+{
+	(void)state;
+	const char *d = "  selection:\n    Image|endswith: '\\a.exe'\n"
+			"  filter_main_1:\n    User: 'SYSTEM'\n"
+			"  filter_main_2:\n    CommandLine|contains: 'safe'\n"
+			"  condition: selection and not 1 of filter_main_*\n";
+	YES(d, "\"Image\":\"x\\\\a.exe\",\"User\":\"bob\",\"CommandLine\":\"evil\"");
+	NO(d, "\"Image\":\"x\\\\a.exe\",\"User\":\"bob\",\"CommandLine\":\"safe\"");
+	NO(d, "\"Image\":\"x\\\\a.exe\",\"User\":\"SYSTEM\",\"CommandLine\":\"evil\"");
+	d = "  sel_a:\n    Image: 'a'\n  sel_b:\n    User: 'b'\n  condition: all of sel_*\n";
+	YES(d, "\"Image\":\"a\",\"User\":\"b\"");
+	NO(d, "\"Image\":\"a\",\"User\":\"c\"");
+	d = "  sel_a:\n    Image: 'a'\n  sel_b:\n    User: 'b'\n  condition: 1 of them\n";
+	YES(d, "\"Image\":\"z\",\"User\":\"b\"");
+	NO(d, "\"Image\":\"z\",\"User\":\"z\"");
+	d = "  a:\n    Image: 'a'\n  b:\n    User: 'b'\n  c:\n    CommandLine: 'c'\n"
+	    "  condition: a and (b or c) and not (b and c)\n";
+	YES(d, "\"Image\":\"a\",\"User\":\"b\",\"CommandLine\":\"x\"");
+	YES(d, "\"Image\":\"a\",\"User\":\"x\",\"CommandLine\":\"c\"");
+	NO(d, "\"Image\":\"a\",\"User\":\"b\",\"CommandLine\":\"c\"");
+	NO(d, "\"Image\":\"x\",\"User\":\"b\",\"CommandLine\":\"x\"");
+	/* a condition that holds with no literal at all: always evaluated */
+	d = "  filter:\n    Image: 'a'\n  condition: not filter\n";
+	YES(d, "\"Image\":\"b\"");
+	NO(d, "\"Image\":\"a\"");
+	/* a list of maps is OR; one map is AND */
+	d = "  sel:\n    - Image: 'a'\n      User: 'u'\n    - CommandLine: 'c'\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"c\"");
+	YES(d, "\"Image\":\"a\",\"User\":\"u\"");
+	NO(d, "\"Image\":\"a\",\"User\":\"x\"");
+	/* a list of conditions: any of them */
+	d = "  a:\n    Image: 'a'\n  b:\n    User: 'b'\n  condition:\n    - a\n    - b\n";
+	YES(d, "\"User\":\"b\"");
+}
+
+static void logsource_routing(void **state)
+{
+	(void)state;
+	const char *rule = "title: Logon\nlogsource:\n  product: windows\n  service: security\n"
+			   "detection:\n  sel:\n    EventID: 4625\n  condition: sel\n";
+	/* channel names compare without case */
+	assert_int_equal(run_rule(NULL, rule, "{\"Channel\":\"security\",\"EventID\":4625}", NULL), 1);
+	assert_int_equal(run_rule(NULL, rule, "{\"Channel\":\"System\",\"EventID\":4625}", NULL), 0);
+	/* Security 4688 answers to the Sysmon process_creation field names */
+	const char *pc = "title: PC\nlogsource:\n  product: windows\n  category: process_creation\n"
+			 "detection:\n  sel:\n    Image|endswith: '\\evil.exe'\n  condition: sel\n";
+	assert_int_equal(run_rule(NULL, pc, "{\"Channel\":\"Security\",\"EventID\":4688,"
+					    "\"NewProcessName\":\"C:\\\\evil.exe\"}", NULL), 1);
+	assert_int_equal(run_rule(NULL, pc, "{\"Channel\":\"Security\",\"EventID\":4624,"
+					    "\"NewProcessName\":\"C:\\\\evil.exe\"}", NULL), 0);
+	/* a linux rule runs on events without a channel, not on Windows events */
+	const char *lx = "title: L\nlogsource:\n  product: linux\n  category: process_creation\n"
+			 "detection:\n  sel:\n    Image|endswith: '/nc'\n  condition: sel\n";
+	assert_int_equal(run_rule(NULL, lx, "{\"Image\":\"/usr/bin/nc\"}", NULL), 1);
+	assert_int_equal(run_rule(NULL, lx, "{\"Channel\":\"Security\",\"Image\":\"/usr/bin/nc\"}",
+				  NULL), 0);
+}
+
+static void placeholders_from_mapping(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/bw-detect-map-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char *map = "placeholders:\n  admins: ['alice', 'bob*']\nlogsources:\n"
+			  "  - product: windows\n    category: process_creation\n    sources:\n"
+			  "      - channel: Microsoft-Windows-Sysmon/Operational\n        eventid: [1]\n";
+	assert_int_equal(write(fd, map, strlen(map)), (ssize_t)strlen(map));
+	close(fd);
+	const char *rule = "title: P\nlogsource:\n  product: windows\n  category: process_creation\n"
+			   "detection:\n  sel:\n    User|expand: '%admins%'\n  condition: sel\n";
+	const char *ev = "{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"EventID\":1,"
+			 "\"User\":\"BOBBY\"}";
+	assert_int_equal(run_rule(path, rule, ev, NULL), 1);
+	ev = "{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"EventID\":1,\"User\":\"carol\"}";
+	assert_int_equal(run_rule(path, rule, ev, NULL), 0);
+	unlink(path);
+}
+
+static void correlations(void **state)
+{
+	(void)state;
+	const char *rules =
+		"title: Failed logon\nid: base-1\nname: failed_logon\n"
+		"logsource: {product: windows, service: security}\n"
+		"detection:\n  sel:\n    EventID: 4625\n  condition: sel\n---\n"
+		"title: Many failed logons\nid: corr-1\nauthor: C\ncorrelation:\n  type: event_count\n"
+		"  rules: [failed_logon]\n  group-by: [TargetUserName]\n  timespan: 5m\n"
+		"  condition:\n    gte: 3\n";
+	struct got g = { 0 };
+	const char *ev =
+		"{\"Channel\":\"Security\",\"EventID\":4625,\"TargetUserName\":\"a\",\"UtcTime\":\"2024-01-01 10:00:00\"}\n"
+		"{\"Channel\":\"Security\",\"EventID\":4625,\"TargetUserName\":\"b\",\"UtcTime\":\"2024-01-01 10:00:30\"}\n"
+		"{\"Channel\":\"Security\",\"EventID\":4625,\"TargetUserName\":\"a\",\"UtcTime\":\"2024-01-01 10:01:00\"}\n"
+		"{\"Channel\":\"Security\",\"EventID\":4625,\"TargetUserName\":\"b\",\"UtcTime\":\"2024-01-01 10:09:00\"}\n"
+		"{\"Channel\":\"Security\",\"EventID\":4625,\"TargetUserName\":\"a\",\"UtcTime\":\"2024-01-01 10:04:00\"}\n"
+		"{\"Channel\":\"Security\",\"EventID\":4625,\"TargetUserName\":\"b\",\"UtcTime\":\"2024-01-01 10:20:00\"}\n";
+	/* a: three within 5 minutes -> one finding; b: three, but spread out -> none;
+	 * the base rule does not report on its own (generate is false) */
+	assert_int_equal(run_rule(NULL, rules, ev, &g), 1);
+	assert_string_equal(g.fields, "TargetUserName=a;");
+	const char *temporal =
+		"title: A\nname: ra\nlogsource: {product: windows, service: security}\n"
+		"detection:\n  sel:\n    EventID: 1\n  condition: sel\n---\n"
+		"title: B\nname: rb\nlogsource: {product: windows, service: security}\n"
+		"detection:\n  sel:\n    EventID: 2\n  condition: sel\n---\n"
+		"title: A then B\ncorrelation:\n  type: temporal_ordered\n  rules: [ra, rb]\n"
+		"  group-by: [Computer]\n  timespan: 1m\n  generate: true\n";
+	const char *ab = "{\"Channel\":\"Security\",\"EventID\":2,\"Computer\":\"x\",\"UtcTime\":\"2024-01-01 10:00:00\"}\n"
+			 "{\"Channel\":\"Security\",\"EventID\":1,\"Computer\":\"x\",\"UtcTime\":\"2024-01-01 10:00:10\"}\n"
+			 "{\"Channel\":\"Security\",\"EventID\":2,\"Computer\":\"x\",\"UtcTime\":\"2024-01-01 10:00:20\"}\n";
+	/* B, A, B: the base rules report (generate: true) 3 times, the sequence once */
+	memset(&g, 0, sizeof g);
+	assert_int_equal(run_rule(NULL, temporal, ab, &g), 4);
+	const char *bad = "title: X\ncorrelation:\n  type: event_count\n  rules: [nope]\n"
+			  "  timespan: 1x\n  condition: {gte: 2}\n";
+	assert_int_equal(run_rule(NULL, bad, "{}", NULL), -1);
+}
+
+/* ---- the JSON reader ---- */
+
+static const char *any_rule =
+	"title: Any\nid: r1\nauthor: A. Author\nlogsource:\n  product: windows\n  service: security\n"
+	"detection:\n  sel:\n    TargetUserName: 'admin'\n  condition: sel\n";
+
+static void json_shapes(void **state)
+{
+	(void)state;
+	struct got g = { 0 };
+	/* evtx_dump: pretty-printed, back to back, with #attributes */
+	const char *pretty =
+		"{\n  \"Event\": {\n    \"#attributes\": {\"xmlns\": \"x\"},\n    \"System\": {\n"
+		"      \"Provider\": {\"#attributes\": {\"Name\": \"Microsoft-Windows-Security-Auditing\"}},\n"
+		"      \"EventID\": {\"#attributes\": {\"Qualifiers\": 0}, \"#text\": 4625},\n"
+		"      \"Channel\": \"Security\",\n      \"Computer\": \"pc1\"\n    },\n"
+		"    \"EventData\": {\"TargetUserName\": \"admin\"}\n  }\n}\n"
+		"{\n  \"Event\": {\"System\": {\"Channel\": \"Security\", \"Computer\": \"pc1\"},"
+		" \"EventData\": {\"TargetUserName\": \"ADMIN\"}}\n}";
+	assert_int_equal(run_rule(NULL, any_rule, pretty, &g), 2);
+	assert_string_equal(g.computer, "pc1");
+	assert_non_null(strstr(g.fields, "TargetUserName=ADMIN"));
+	/* Winlogbeat: log_name / winlog.channel and event_data */
+	const char *wlb = "{\"log_name\":\"Security\",\"event_data\":{\"TargetUserName\":\"admin\"}}\n"
+			  "{\"winlog\":{\"channel\":\"Security\",\"event_data\":{\"TargetUserName\":\"admin\"}}}\n";
+	assert_int_equal(run_rule(NULL, any_rule, wlb, NULL), 2);
+	/* Azure: EventData as an XML string, Channel in lower case */
+	const char *az = "{\"Channel\":\"security\",\"Computer\":\"dc1\",\"EventData\":\"<EventData xmlns=\\\"x\\\">\\r\\n"
+			 "  <Data Name=\\\"TargetUserName\\\">admin</Data>\\r\\n  <Data Name=\\\"Other\\\">a &amp; b</Data>\\r\\n</EventData>\"}\n";
+	memset(&g, 0, sizeof g);
+	assert_int_equal(run_rule(NULL, any_rule, az, &g), 1);
+	assert_string_equal(g.computer, "dc1");
+	/* NXLog flat, with \u escapes */
+	const char *nx = "{\"Channel\":\"Security\",\"Hostname\":\"ws2\",\"TargetUserName\":\"\\u0061dmin\"}";
+	memset(&g, 0, sizeof g);
+	assert_int_equal(run_rule(NULL, any_rule, nx, &g), 1);
+	assert_string_equal(g.computer, "ws2");
+}
+
+static void json_damage_is_counted(void **state)
+{
+	(void)state;
+	struct bw_error err = { 0 };
+	struct detect_engine *e = detect_engine_new(NULL, &err);
+	assert_int_equal(detect_engine_add_text(e, any_rule, strlen(any_rule), "t.yml", &err), 1);
+	assert_int_equal(detect_engine_compile(e, &err), BW_OK);
+	const char *good = "{\"Channel\":\"Security\",\"TargetUserName\":\"admin\"}\n";
+	struct buf in;
+	buf_init(&in);
+	buf_puts(&in, good);
+	buf_puts(&in, "{\"Channel\":\"Security\",\"TargetUserName\":\"adm\n");   /* broken line */
+	buf_puts(&in, "this is not json\n");
+	buf_puts(&in, good);
+	buf_puts(&in, "{\"Channel\":\"Security\",\"TargetUserName\":\"\xff\xfe\"}\n"); /* bad UTF-8 */
+	buf_puts(&in, "{\"Channel\":\"Security\",\"Big\":\"");
+	for (int i = 0; i < 1024 * 1024; i++)
+		buf_putc(&in, 'a');
+	buf_puts(&in, "\"}\n");
+	buf_puts(&in, "{\"Channel\":\"Security\",\"TargetUserName\":[1,{\"a\":}]}\n");  /* invalid */
+	buf_puts(&in, good);
+	struct detect_stats st = { 0 };
+	struct got g = { 0 };
+	struct detect_scanner *s = detect_scanner_new(e, DETECT_FAST);
+	detect_scan_json(s, in.p, in.len, "mem", count, &g, &st);
+	detect_scanner_free(s);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(st.events, 3);
+	assert_int_equal(st.bad_records, 3);
+	assert_int_equal(st.bad_utf8, 1);
+	assert_int_equal(st.oversize, 1);
+	buf_free(&in);
+	detect_engine_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(string_modifiers),
+		cmocka_unit_test(regex_modifiers),
+		cmocka_unit_test(encoding_modifiers),
+		cmocka_unit_test(other_modifiers),
+		cmocka_unit_test(conditions),
+		cmocka_unit_test(logsource_routing),
+		cmocka_unit_test(placeholders_from_mapping),
+		cmocka_unit_test(correlations),
+		cmocka_unit_test(json_shapes),
+		cmocka_unit_test(json_damage_is_counted),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
