@@ -61,7 +61,8 @@ static void get_orgs(struct ctx *c)
 	char lo[256], hi[256];
 	ctx_scope(c, lo, hi);
 	int64_t limit, offset;
-	ctx_page_args(c, &limit, &offset);
+	if (!ctx_page_args(c, &limit, &offset))
+		return;
 	const char *parent = ctx_query(c, "parent");
 	/* ?parent=CODE lists one level; without it, the whole subtree in path order */
 	struct db_stmt *st = db_prep(c->db, "SELECT o.code, o.name, o.type, o.synthetic FROM orgs o"
@@ -117,7 +118,8 @@ static void get_org(struct ctx *c)
 static void users_list(struct ctx *c, const char *lo, const char *hi)
 {
 	int64_t limit, offset;
-	ctx_page_args(c, &limit, &offset);
+	if (!ctx_page_args(c, &limit, &offset))
+		return;
 	struct db_stmt *st = db_prep(c->db, "SELECT u.id, u.email, u.name, u.role, u.disabled, o.code FROM users u"
 					    " JOIN orgs o ON o.id = u.org_id WHERE o.path >= ?1 AND o.path < ?2"
 					    " ORDER BY u.id LIMIT ?3 OFFSET ?4");
@@ -168,7 +170,8 @@ static void get_audit(struct ctx *c)
 	char lo[256], hi[256];
 	ctx_scope(c, lo, hi);
 	int64_t limit, offset;
-	ctx_page_args(c, &limit, &offset);
+	if (!ctx_page_args(c, &limit, &offset))
+		return;
 	struct db_stmt *st = db_prep(c->db, "SELECT a.id, a.at, a.actor, o.code, a.action, a.object, a.summary, a.hash"
 					    " FROM audit a JOIN orgs o ON o.id = a.org_id WHERE o.path >= ?1 AND o.path < ?2"
 					    " ORDER BY a.id DESC LIMIT ?3 OFFSET ?4");
@@ -231,9 +234,8 @@ static void post_user(struct ctx *c)
 					bw_fail(&e, BW_EINVAL, "org", "org must be the code of an organisation you manage");
 				else if (!orgs_may_grant(&c->actor, role))
 					bw_fail(&e, BW_EINVAL, "role", "role must be one you are allowed to give");
-				else if (auth_password_check(pw, email, name, &e) == BW_OK &&
-					 users_add(c->db, &c->actor, code, email, name, role, &id, &e) == BW_OK)
-					auth_password_set(c->db, &c->actor, id, pw, &e);
+				else
+					auth_user_create(c->db, &c->actor, code, email, name, role, pw, &id, &e);
 			}
 		}
 	}

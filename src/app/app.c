@@ -243,8 +243,8 @@ void ctx_error(struct ctx *c, int status, const struct bw_error *err)
 	size_t n = 0;
 	struct web_user user;
 	struct web_page pg = base_page(c, items, &n, &user);
-	/* a message that names a field goes in the error summary above the page */
-	if (err && err->field[0] && err->msg[0]) {
+	/* a refusal that says what was wrong shows it in the error summary */
+	if (err && err->msg[0] && status != 404 && status < 500) {
 		pg.title = web_error_title(status);
 		pg.errors = err;
 		pg.errors_n = 1;
@@ -263,16 +263,22 @@ void ctx_fail(struct ctx *c, enum bw_err code, const char *field, const char *ms
 	ctx_error(c, web_err_status(code), &e);
 }
 
-void ctx_page_args(struct ctx *c, int64_t *limit, int64_t *offset)
+bool ctx_page_args(struct ctx *c, int64_t *limit, int64_t *offset)
 {
 	*limit = 50;
 	*offset = 0;
-	int64_t v;
 	const char *l = ctx_query(c, "limit"), *o = ctx_query(c, "cursor");
-	if (l && str_to_i64(str_c(l), 1, LIM_PAGE_SIZE, &v))
-		*limit = v;
-	if (o && str_to_i64(str_c(o), 0, INT64_MAX / 2, &v))
-		*offset = v;
+	if (l && !str_to_i64(str_c(l), 1, LIM_PAGE_SIZE, limit)) {
+		char msg[80];
+		snprintf(msg, sizeof msg, "limit must be a whole number from 1 to %d", LIM_PAGE_SIZE);
+		ctx_fail(c, BW_EINVAL, "limit", msg);
+		return false;
+	}
+	if (o && !str_to_i64(str_c(o), 0, INT64_MAX / 2, offset)) {
+		ctx_fail(c, BW_EINVAL, "cursor", "cursor must be a value given as page.next by the previous page");
+		return false;
+	}
+	return true;
 }
 
 void ctx_scope(struct ctx *c, char lo[256], char hi[256])
@@ -312,8 +318,10 @@ static bool load_credentials(struct ctx *c)
 	if (c->route->kind == ROUTE_API && authz && strncasecmp(authz, "Bearer ", 7) == 0) {
 		int64_t uid;
 		bool write;
-		if (auth_token_find(c->db, authz + 7, &uid, &write, &e) != BW_OK)
+		if (auth_token_find(c->db, authz + 7, &uid, &write, &e) != BW_OK) {
+			snprintf(c->auth_error, sizeof c->auth_error, "%s", e.msg);
 			return false;
+		}
 		if (orgs_actor_load(c->db, uid, &c->actor, &e) != BW_OK)
 			return false;
 		c->via_token = true;
@@ -432,7 +440,8 @@ static void run_route(struct ctx *c)
 		c->signed_in = load_credentials(c);
 		if (!c->signed_in) {
 			if (rt->kind == ROUTE_API)
-				return ctx_fail(c, BW_EAUTH, NULL, "Sign in, or send a valid API token");
+				return ctx_fail(c, BW_EAUTH, NULL,
+						c->auth_error[0] ? c->auth_error : "Sign in, or send a valid API token");
 			return sign_in_redirect(c);
 		}
 		if (rt->auth == AUTH_SIGNED_IN && !c->session.mfa_ok) {

@@ -68,6 +68,7 @@ struct ctx {
 	bool via_token;
 	bool token_write;
 	char flash[256];               /* shown once on the next page */
+	char auth_error[128];          /* why a bearer token was refused */
 };
 
 struct app_config {
@@ -106,8 +107,9 @@ void ctx_error(struct ctx *c, int status, const struct bw_error *err);
 void ctx_fail(struct ctx *c, enum bw_err code, const char *field, const char *msg);
 /* JSON response helpers for API handlers. */
 void ctx_json_begin(struct ctx *c, struct web_json *j);
-/* Page size and offset from ?limit= and ?cursor= (offset-based cursor). */
-void ctx_page_args(struct ctx *c, int64_t *limit, int64_t *offset);
+/* Page size and offset from ?limit= and ?cursor= (offset-based cursor);
+ * false after answering 400 naming the bad parameter. */
+bool ctx_page_args(struct ctx *c, int64_t *limit, int64_t *offset);
 /* Percent-free helper: "lo"/"hi" bounds of the actor's own subtree. */
 void ctx_scope(struct ctx *c, char lo[256], char hi[256]);
 /* Appends an audit record in its own transaction (actions with no other write). */

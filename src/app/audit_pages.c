@@ -39,11 +39,11 @@ static void get_audit(struct ctx *c)
 	db_bind_i64(st, 4, PAGE_SIZE);
 	db_bind_i64(st, 5, (page - 1) * PAGE_SIZE);
 	struct web_column cols[] = { { "Record", true }, { "Time", false }, { "Who", false },
-				     { "Organisation", false }, { "Action", false }, { "What happened", false } };
+				     { "What happened", false } };
 	char caption[64];
 	snprintf(caption, sizeof caption, "%lld record%s", (long long)total, total == 1 ? "" : "s");
 	struct web_table t;
-	web_table_begin(&t, b, caption, cols, 6);
+	web_table_begin(&t, b, caption, cols, 4);
 	while (db_step(st) == DB_ROW) {
 		char when[48];
 		bw_time_london(db_col_i64(st, 1), when);
@@ -51,13 +51,15 @@ static void get_audit(struct ctx *c)
 		web_table_cell_num(&t, db_col_i64(st, 0));
 		web_table_cell(&t, when);
 		web_table_cell(&t, db_col_text(st, 2));
-		web_table_cell(&t, db_col_text(st, 3) ? db_col_text(st, 3) : "-");
-		web_table_cell(&t, db_col_text(st, 4));
-		web_table_cell(&t, db_col_text(st, 5));
+		web_table_cell_open(&t);
+		html_text(b, db_col_text(st, 5));
+		html_printf(b, "<br><span class=\"nhsuk-u-secondary-text-color nhsuk-u-font-size-16\">%s%s%s</span>",
+			    db_col_text(st, 4), db_col_text(st, 3) ? " · " : "", db_col_text(st, 3) ? db_col_text(st, 3) : "");
+		web_table_cell_close(&t);
 		web_table_row_end(&t);
 	}
 	if (!total)
-		web_table_empty(&t, 6, "Nothing has been recorded yet");
+		web_table_empty(&t, 4, "Nothing has been recorded yet");
 	web_table_end(&t);
 	web_pagination(b, "/audit", page, (total + PAGE_SIZE - 1) / PAGE_SIZE);
 	ctx_page_end(c);

@@ -156,7 +156,6 @@ static void get_org(struct ctx *c)
 					    " ORDER BY name LIMIT 100");
 	db_bind_i64(st, 1, o.id);
 	struct web_column ucols[] = { { "Name", false }, { "Email", false }, { "Role", false } };
-	html_raw(b, "<h2>People</h2>");
 	struct web_table t;
 	web_table_begin(&t, b, "People in this organisation", ucols, 3);
 	int rows = 0;
@@ -240,7 +239,11 @@ static void get_org(struct ctx *c)
 		};
 		struct web_form form = { .action = arena_printf(c->arena, "/orgs/%s/children", o.code),
 					 .fields = f, .fields_n = 3, .submit = "Add organisation" };
-		web_form_render(b, &form, NULL, NULL, c->session.csrf);
+		/* the usual kind of member for this level of the tree */
+		const char *child_type = o.type == ORG_NATIONAL ? "region" : o.type == ORG_REGION ? "ics"
+				       : o.type == ORG_ICS ? "nhs_trust" : "other";
+		const char *values[] = { NULL, NULL, child_type };
+		web_form_render(b, &form, values, NULL, c->session.csrf);
 		if (o.parent_id) {
 			html_raw(b, "<h2>Move this organisation</h2>");
 			struct web_field mf[] = {

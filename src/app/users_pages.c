@@ -131,35 +131,6 @@ static void get_new_user(struct ctx *c)
 	new_user_form(c, values, NULL);
 }
 
-struct add_user_args {
-	struct ctx *c;
-	const char *code, *email, *name, *hash;
-	enum role role;
-	int64_t org_id, id;
-	const char *field;   /* the form field a failure is shown against */
-};
-
-/* Adding someone and setting their first password are one transaction: a
- * crash between the two would leave an account no one can sign in to and
- * whose address cannot be added again. The password is hashed before it
- * starts, so the transaction stays short. */
-static enum bw_err add_user_tx(struct db *db, void *arg, struct bw_error *err)
-{
-	struct add_user_args *a = arg;
-	a->field = "email";
-	if (users_add(db, &a->c->actor, a->code, a->email, a->name, a->role, &a->id, err) != BW_OK)
-		return err->code;
-	a->field = "password";
-	if (auth_password_set_hash(db, a->id, a->hash, err) != BW_OK)
-		return err->code;
-	const struct actor *by = &a->c->actor;
-	char obj[64];
-	snprintf(obj, sizeof obj, "user:%lld", (long long)a->id);
-	char *summary = arena_printf(a->c->arena, "Set the password of %s", a->email);
-	struct audit_rec r = { by->user_id, by->email, a->org_id, "user.password", obj, summary };
-	return audit_append(db, &r, err);
-}
-
 static void post_user(struct ctx *c)
 {
 	const char *name = ctx_form(c, "name"), *email = ctx_form(c, "email"), *code = ctx_form(c, "org");
@@ -184,15 +155,9 @@ static void post_user(struct ctx *c)
 		web_form_errors_add(&errs, "org", "Enter the code of an organisation you manage");
 	if (role == ROLE_NONE || !orgs_may_grant(&c->actor, role))
 		web_form_errors_add(&errs, "role", "Select a role you are allowed to give");
-	if (auth_password_check(pw, email, name, &e) != BW_OK)
-		web_form_errors_add(&errs, "password", e.msg);
-	char hash[AUTH_PASSWORD_HASH_LEN];
-	if (!errs.n && auth_password_hash(pw, hash, &e) != BW_OK)
-		web_form_errors_add(&errs, "password", e.msg);
-	struct add_user_args a = { c, code, email, name, hash, role, org_ok ? o.id : 0, 0, "email" };
-	if (!errs.n && db_tx(c->db, true, add_user_tx, &a, &e) != BW_OK)
-		web_form_errors_add(&errs, e.field[0] ? e.field : a.field, e.msg);
-	int64_t id = a.id;
+	int64_t id = 0;
+	if (!errs.n && auth_user_create(c->db, &c->actor, code, email, name, role, pw, &id, &e) != BW_OK)
+		web_form_errors_add(&errs, e.field[0] ? e.field : "email", e.msg);
 	if (errs.n) {
 		new_user_form(c, values, &errs);
 		c->resp->status = 400;

@@ -440,6 +440,46 @@ enum bw_err auth_password_set(struct db *db, const struct actor *by, int64_t use
 	return db_tx(db, true, pw_tx, &a, err);
 }
 
+struct create_args {
+	const struct actor *by;
+	const char *org_code, *email, *name, *hash;
+	enum role role;
+	int64_t id;
+};
+
+static enum bw_err create_tx(struct db *db, void *arg, struct bw_error *err)
+{
+	struct create_args *a = arg;
+	if (users_add(db, a->by, a->org_code, a->email, a->name, a->role, &a->id, err) != BW_OK)
+		return err->code;
+	if (auth_password_set_hash(db, a->id, a->hash, err) != BW_OK)
+		return err->code;
+	struct user u;
+	if (users_get(db, a->id, &u, err) != BW_OK)
+		return err->code;
+	char obj[64], summary[300];
+	snprintf(obj, sizeof obj, "user:%lld", (long long)a->id);
+	snprintf(summary, sizeof summary, "Set the first password of %s", u.email);
+	struct audit_rec r = { a->by->user_id, a->by->email, u.org_id, "user.password", obj, summary };
+	return audit_append(db, &r, err);
+}
+
+enum bw_err auth_user_create(struct db *db, const struct actor *by, const char *org_code,
+			     const char *email, const char *name, enum role role, const char *password,
+			     int64_t *id, struct bw_error *err)
+{
+	if (auth_password_check(password, email, name, err) != BW_OK)
+		return err->code;
+	char hash[AUTH_PASSWORD_HASH_LEN];
+	if (auth_password_hash(password, hash, err) != BW_OK)
+		return err->code;
+	struct create_args a = { by, org_code, email, name, hash, role, 0 };
+	enum bw_err rc = db_tx(db, true, create_tx, &a, err);
+	if (rc == BW_OK && id)
+		*id = a.id;
+	return rc;
+}
+
 enum bw_err auth_password_change(struct db *db, const struct actor *a, const char *current,
 				 const char *next, struct bw_error *err)
 {

@@ -55,6 +55,14 @@ enum bw_err auth_password_set(struct db *db, const struct actor *by, int64_t use
 /* Sets a precomputed argon2id string (the demo hashes its password once). */
 enum bw_err auth_password_set_hash(struct db *db, int64_t user_id, const char *hash,
 				   struct bw_error *err);
+/* Adds a person and sets their first password in one transaction (a crash
+ * between the two would leave an account no one can sign in to whose
+ * address cannot be added again). The policy check and the hashing happen
+ * first, outside the transaction. err names "email", "name", "org", "role"
+ * or "password". */
+enum bw_err auth_user_create(struct db *db, const struct actor *by, const char *org_code,
+			     const char *email, const char *name, enum role role, const char *password,
+			     int64_t *id, struct bw_error *err);
 /* Changes one's own password: checks the current one first (field "current"). */
 enum bw_err auth_password_change(struct db *db, const struct actor *a, const char *current,
 				 const char *next, struct bw_error *err);

@@ -8,9 +8,11 @@
 
 #include "app/routes.h"
 #include "cli/cli.h"
+#include "registers/registers.h"
 
 const struct db_migration *const cli_migrations[] = {
-	orgs_migrations, audit_migrations, auth_migrations, db_jobs_migrations, NULL,
+	orgs_migrations, audit_migrations, auth_migrations, db_jobs_migrations,
+	suppliers_migrations, systems_migrations, components_migrations, risks_migrations, NULL,
 };
 
 bool cli_parse(int argc, char **argv, int first, struct cli_opt *opts, size_t nopts,
@@ -185,6 +187,7 @@ int cmd_serve(int argc, char **argv)
 	db_close(db);
 
 	routes_register_foundation();
+	registers_register();
 	struct app_config ac = { .db_url = url, .tls = cert != NULL };
 	app_init(&ac);
 	struct http_config hc = {
@@ -257,8 +260,7 @@ int cmd_init(int argc, char **argv)
 			int64_t id;
 			const char *aname = cli_get(o, 6, "admin-name") ? cli_get(o, 6, "admin-name") : "Administrator";
 			if (!get_password(cli_get(o, 6, "password-file"), pw, sizeof pw, &gen) ||
-			    users_add(db, &cli, code, email, aname, ROLE_ADMIN, &id, &err) != BW_OK ||
-			    auth_password_set(db, &cli, id, pw, &err) != BW_OK) {
+			    auth_user_create(db, &cli, code, email, aname, ROLE_ADMIN, pw, &id, &err) != BW_OK) {
 				fprintf(stderr, "bulwark: %s\n", err.msg[0] ? err.msg : "could not add the administrator");
 				rc = 1;
 			} else if (gen) {
@@ -323,9 +325,8 @@ int cmd_user(int argc, char **argv)
 			rc = 2;
 		} else if (!get_password(cli_get(o, 6, "password-file"), pw, sizeof pw, &gen)) {
 			rc = 1;
-		} else if (auth_password_check(pw, email, cli_get(o, 6, "name"), &err) != BW_OK ||
-			   users_add(db, &cli, cli_get(o, 6, "org"), email, cli_get(o, 6, "name"), role, &id, &err) != BW_OK ||
-			   auth_password_set(db, &cli, id, pw, &err) != BW_OK) {
+		} else if (auth_user_create(db, &cli, cli_get(o, 6, "org"), email, cli_get(o, 6, "name"), role, pw,
+					    &id, &err) != BW_OK) {
 			fprintf(stderr, "bulwark: %s%s%s\n", err.field, err.field[0] ? ": " : "", err.msg);
 			rc = 1;
 		} else {
@@ -565,6 +566,7 @@ int cmd_routes(int argc, char **argv)
 	if (!cli_parse(argc, argv, 2, o, 2, NULL, 0, &np))
 		return 2;
 	routes_register_foundation();
+	registers_register();
 	const char *code = cli_get(o, 2, "examples-for");
 	struct db *db = NULL;
 	struct org target = { 0 };

@@ -209,6 +209,9 @@ static enum MHD_Result refuse(struct MHD_Connection *c, int status, const char *
 	buf_init(&r.headers);
 	buf_printf(&r.body, "%s\n", msg);
 	http_resp_header(&r, "Connection", "close");
+	http_resp_header(&r, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+	http_resp_header(&r, "X-Content-Type-Options", "nosniff");
+	http_resp_header(&r, "Cache-Control", "no-store");
 	enum MHD_Result ret = queue(c, &r);
 	buf_free(&r.body);
 	buf_free(&r.headers);
@@ -293,7 +296,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		client_addr(c, ip, sizeof ip);
 		q->client_ip = arena_strdup(&p->arena, ip);
 
+		/* MHD hands over the path and the query apart: the limit is on both */
 		size_t ulen = strlen(url);
+		struct header_count qc = { 0 };
+		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, count_header, &qc);
+		ulen += qc.bytes;
 		struct header_count hc = { 0 };
 		MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &hc);
 		q->headers = arena_alloc(&p->arena, sizeof *q->headers * LIM_HEADERS);

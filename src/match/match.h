@@ -274,6 +274,8 @@ struct match_component {
 	const struct match_purl *purl;
 	const char *vendor, *product; /* free text, normalised when compared */
 	const char *version;     /* NULL: unknown */
+	const char *system;      /* components with the same system id run together
+				  * (NVD AND configurations); NULL: on its own */
 };
 
 struct match_result {
@@ -361,5 +363,143 @@ enum match_answer match_record_eval(const struct match_record *rec,
 				    const struct match_component *comp,
 				    const struct match_component *system, size_t nsystem,
 				    struct match_result *res);
+
+/* ---- CSAF 2.0 (csaf.c) ----
+ * A CSAF document's product tree and vulnerabilities[].product_status
+ * compiled into one match_record per vulnerability (id: the CVE, or
+ * "<tracking id>#<n>"). Products are identified by their helper's CPE or
+ * purl, else by the vendor and product_name branches; product_version is an
+ * exact version, product_version_range a vers string or the free forms CISA
+ * writes ("< V8.2.2", ">= 1.0 | <= 1.4", "All versions < V3.1"); a range the
+ * engine cannot read answers UNKNOWN for every version. Statuses:
+ * known_affected / first_affected / last_affected affected; fixed /
+ * first_fixed / known_not_affected not affected; under_investigation unknown.
+ * Products of one identity in one vulnerability become one criterion whose
+ * rules are ordered exact not-affected versions, affected, unknown, then
+ * not-affected ranges: where statements overlap, the narrower "not
+ * affected" wins and otherwise "affected" does. Relationships
+ * (default_component_of, installed_on, ...) stand for their
+ * product_reference. */
+#define MATCH_LIM_CSAF_PRODUCTS 20000 /* product leaves of one document */
+#define MATCH_LIM_CSAF_DEPTH    16    /* branch nesting */
+enum bw_err match_compile_csaf(struct arena *a, const struct json_t *doc,
+			       struct match_record **out, size_t *nout, struct bw_error *err);
+/* One CSAF product_version_range (or product_version when exact) into
+ * rules with the given status; false when the text cannot be read. */
+bool match_csaf_range_rules(struct arena *a, const char *text, bool exact,
+			    enum match_answer status, struct match_rule **rules, size_t *n);
+
+/* ---- the estate and feed indexes (index.c) ----
+ * Identity. A component is known by its package URL (type, namespace,
+ * name) and/or by a (vendor, product) pair taken from its CPE, else from
+ * its free-text vendor and product, folded by match_norm_name. A criterion
+ * is known by its purl, or by the (vendor, product) of its CPE or record.
+ * They can match when: the purls name the same package; or the products
+ * are equal and the vendors equal or either vendor unknown (""); or a purl
+ * criterion's package name equals the product of a component without a
+ * purl (the engine then answers UNKNOWN at best). Pairs outside these
+ * rules are not compared: a criterion with no concrete vendor and product
+ * (a CPE of "*" vendor) is counted as unindexed, and a component with no
+ * identity as unidentified — neither is silently reported "not affected";
+ * the counts say how many. A component with only a purl is matched by its
+ * purl, never by a name guessed from it.
+ *
+ * The answer for one (record, component) pair is match_record_eval's
+ * merge over the record's criteria and configurations whose identity can
+ * match the component. Every operation below gives exactly that answer;
+ * the indexes only decide which pairs need asking. Within an identity the
+ * estate's distinct component descriptions ("variants": same CPE and purl
+ * objects, vendor, product and version) are sorted by version key per
+ * scheme; a range finds its candidates with two binary searches, and
+ * versions that cannot be keyed are always candidates (so they answer
+ * UNKNOWN, never a silent "not affected").
+ *
+ * Systems: NVD configurations with AND nodes say "this flaw, on this
+ * platform". A component's system id groups the components that run
+ * together (a server, a device); platform criteria (vulnerable false) may
+ * be met by any component of the target's system. A component without a
+ * system has no known platform, so such configurations answer UNKNOWN.
+ *
+ * Not thread-safe: the operations build per-scheme sorted lists on first
+ * use. */
+struct match_feed;
+struct match_estate;
+
+struct match_index_stats {
+	size_t records, criteria;   /* criteria: flat + vulnerable configuration ones */
+	size_t unindexed;           /* criteria with no identity to index */
+	size_t components, variants, identities, systems;
+	size_t unidentified;        /* components with no identity */
+	size_t unorderable;         /* variants with no version or one no scheme keys */
+};
+
+struct match_feed *match_feed_new(void);
+void match_feed_free(struct match_feed *f);
+/* Adds a compiled record and indexes its criteria (bounds keyed once).
+ * The feed keeps the pointer: the record must outlive the feed. Returns
+ * the record's index. */
+size_t match_feed_add(struct match_feed *f, const struct match_record *r);
+size_t match_feed_count(const struct match_feed *f);
+const struct match_record *match_feed_record(const struct match_feed *f, size_t i);
+void match_feed_stats(const struct match_feed *f, struct match_index_stats *st);
+/* Does any criterion of the feed share an identity with c? ("suggest a
+ * CPE" and demo estates use it.) */
+bool match_feed_knows(const struct match_feed *f, const struct match_component *c);
+
+struct match_estate *match_estate_new(void);
+void match_estate_free(struct match_estate *e);
+/* Copies the struct, keeps its pointers (they must outlive the estate).
+ * Returns the component's index. Call match_estate_build before matching. */
+size_t match_estate_add(struct match_estate *e, const struct match_component *c);
+void match_estate_build(struct match_estate *e);
+size_t match_estate_count(const struct match_estate *e);
+const struct match_component *match_estate_component(const struct match_estate *e, size_t i);
+void match_estate_stats(const struct match_estate *e, struct match_index_stats *st);
+
+/* One match: AFFECTED or UNKNOWN (NOT_AFFECTED is not a match). */
+struct match_hit {
+	size_t record;        /* feed index; SIZE_MAX in match_advisory_estate */
+	const struct match_record *rec;
+	size_t component;     /* estate index; SIZE_MAX for match_component_feed's own */
+	const struct match_component *comp;
+	const char *criterion; /* source of the deciding criterion or configuration */
+	enum match_answer answer;
+	bool weak;            /* UNKNOWN only because a rule type is unsupported */
+	const char *evidence; /* criterion, range, the comparison made */
+};
+/* Pointers in a hit are valid during the call only. */
+typedef void (*match_hit_fn)(void *ctx, const struct match_hit *h);
+
+/* (a) Whole estate x whole feed: a walk over the feed's criteria. Hits come
+ * record by record in feed order. Returns the number of hits. */
+size_t match_estate_feed(struct match_estate *e, const struct match_feed *f, match_hit_fn fn,
+			 void *ctx);
+/* (b) One new or changed advisory against the whole estate. */
+size_t match_advisory_estate(struct match_estate *e, const struct match_record *r,
+			     match_hit_fn fn, void *ctx);
+/* (c) One new or changed component against the whole feed, through the
+ * feed's index. Its system's other members are taken from e (may be NULL).
+ * Hits come in feed order. */
+size_t match_component_feed(const struct match_feed *f, const struct match_estate *e,
+			    const struct match_component *c, match_hit_fn fn, void *ctx);
+/* The reference answer for one pair (what the three operations give), for
+ * record i of the feed and component c with its system from e (may be
+ * NULL). *criterion (may be NULL) gets the deciding source. */
+enum match_answer match_feed_pair_eval(const struct match_feed *f, size_t i,
+				       const struct match_estate *e,
+				       const struct match_component *c, struct match_result *res,
+				       const char **criterion);
+/* Identity keys of a component as the baseline's SQL table stores them:
+ * vendor and product folded ("" when absent; *has_vp false when the
+ * component names no product) and the purl key "type/namespace/name"
+ * ("" without a purl). */
+void match_component_keys(const struct match_component *c, bool *has_vp, char *vendor,
+			  char *product, size_t cap, char *purl, size_t pcap);
+/* The same for criteria of record i: calls fn for each key row
+ * (kind 1: vendor/product, kind 2: a purl's package name as product,
+ * kind 3: purl key in `purl`). */
+typedef void (*match_key_fn)(void *ctx, size_t record, int kind, const char *vendor,
+			     const char *product, const char *purl);
+void match_feed_keys(const struct match_feed *f, size_t i, match_key_fn fn, void *ctx);
 
 #endif

@@ -15,7 +15,10 @@ void web_table_begin(struct web_table *t, struct buf *b, const char *caption,
 	t->b = b;
 	t->numeric = 0;
 	t->col = 0;
-	html_raw(b, "<div class=\"nhsuk-table-container\">\n<table class=\"nhsuk-table\">\n");
+	/* the container scrolls sideways on narrow screens: keyboard users must be
+	 * able to reach it, so it is focusable and named by the caption */
+	html_printf(b, "<div class=\"nhsuk-table-container\" tabindex=\"0\" role=\"region\" aria-label=\"%s\">\n"
+		       "<table class=\"nhsuk-table\">\n", caption ? caption : "Table");
 	if (caption)
 		html_printf(b, "<caption class=\"nhsuk-table__caption nhsuk-table__caption--m\">%s</caption>\n",
 			    caption);

@@ -47,7 +47,7 @@ static enum match_answer eval_pv(const struct match_record *r, const char *vendo
 		struct match_result res_;                                                   \
 		enum match_answer got_ = eval_pv(&(rec), v, p, ver, &res_);                 \
 		if (got_ != (want))                                                         \
-			fail_msg("%s %s %s: want %s, got %s: %s", v, p, ver,               \
+			fail_msg("%s %s %s: want %s, got %s: %s", v, p, (ver) ? (const char *)(ver) : "(no version)",               \
 				 match_answer_name(want), match_answer_name(got_), res_.evidence); \
 	} while (0)
 
