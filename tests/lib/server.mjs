@@ -170,8 +170,8 @@ export class Instance {
     return r.stdout.split('\n').filter((l) => l.length > 0);
   }
 
-  async start({ threads } = {}) {
-    const args = ['serve', '--db', this.db.url, '--port', '0'];
+  async start({ threads, extra = [] } = {}) {
+    const args = ['serve', '--db', this.db.url, '--port', '0', ...extra];
     if (threads) args.push('--threads', String(threads));
     const proc = spawn(BIN, args, {
       env: { ...process.env, ...this.env() },
