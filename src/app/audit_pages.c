@@ -49,7 +49,9 @@ static void get_audit(struct ctx *c)
 		bw_time_london(db_col_i64(st, 1), when);
 		web_table_row_begin(&t);
 		web_table_cell_num(&t, db_col_i64(st, 0));
-		web_table_cell(&t, when);
+		web_table_cell_open(&t);
+		html_printf(b, "<span class=\"bw-nowrap\">%s</span>", when);
+		web_table_cell_close(&t);
 		web_table_cell(&t, db_col_text(st, 2));
 		web_table_cell_open(&t);
 		html_text(b, db_col_text(st, 5));

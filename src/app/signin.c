@@ -94,12 +94,27 @@ static const struct web_field code_fields[] = {
 	  .autocomplete = "one-time-code", .width = "10", .required_msg = "Enter the code from your authenticator app" },
 };
 
+static const struct web_field enrol_fields[] = {
+	{ .name = "code", .label = "Security code", .type = WEB_FIELD_TEXT, .required = true, .max_len = 20,
+	  .hint = "The 6-digit code your authenticator app shows", .autocomplete = "one-time-code",
+	  .width = "10", .required_msg = "Enter the code from your authenticator app" },
+};
+
+/* While the second factor is due the header has no sign-out button: offer it here. */
+static void cancel_form(struct ctx *c)
+{
+	web_form_begin(&c->resp->body, WEB_SIGN_OUT_PATH, "post", c->session.csrf);
+	web_button(&c->resp->body, "Cancel and sign out", WEB_BUTTON_SECONDARY);
+	web_form_end(&c->resp->body);
+}
+
 static void mfa_page(struct ctx *c, const struct web_form_errors *errs)
 {
 	struct web_form form = { .action = "/mfa", .fields = code_fields, .fields_n = 1, .submit = "Continue" };
 	ctx_page_begin(c, "Enter your security code", NULL, 0, errs ? errs->e : NULL, errs ? errs->n : 0);
 	html_raw(&c->resp->body, "<h1>Enter your security code</h1>");
 	web_form_render(&c->resp->body, &form, NULL, errs, c->session.csrf);
+	cancel_form(c);
 	ctx_page_end(c);
 }
 
@@ -147,7 +162,7 @@ void signin_mfa_setup_page(struct ctx *c, const char *action, const struct web_f
 	auth_qr_svg(buf_cstr(&uri), "QR code to scan with your authenticator app", &svg, &e);
 	char display[AUTH_TOTP_DISPLAY_LEN];
 	auth_totp_secret_display(secret, display);
-	struct web_form form = { .action = action, .fields = code_fields, .fields_n = 1, .submit = "Confirm" };
+	struct web_form form = { .action = action, .fields = enrol_fields, .fields_n = 1, .submit = "Confirm" };
 	ctx_page_begin(c, "Set up two-factor authentication", NULL, 0, errs ? errs->e : NULL, errs ? errs->n : 0);
 	struct buf *b = &c->resp->body;
 	html_raw(b, "<h1>Set up two-factor authentication</h1>");
@@ -160,6 +175,8 @@ void signin_mfa_setup_page(struct ctx *c, const char *action, const struct web_f
 	buf_add(b, svg.p, svg.len);
 	html_printf(b, "</div><p>Key: <code class=\"bw-secret\">%s</code></p>", display);
 	web_form_render(b, &form, NULL, errs, c->session.csrf);
+	if (!c->session.mfa_ok)
+		cancel_form(c);
 	ctx_page_end(c);
 	buf_free(&uri);
 	buf_free(&svg);
