@@ -1268,14 +1268,14 @@ enum match_answer match_feed_pair_eval(const struct match_feed *f, size_t i,
 				       const struct match_component *c, struct match_result *res,
 				       const char **criterion)
 {
-	struct scratch *sc = calloc(1, sizeof *sc);
-	if (!sc)
-		abort();
-	comp_keys(c, &sc->ck);
-	size_t ns = f->info[i].needs_system ? system_of(e, c, sc) : 0;
-	enum match_answer a = pair_eval(f->recs[i], &f->info[i], c, &sc->ck, ns ? sc->sys : NULL,
-					ns, res, criterion);
-	scratch_free(sc);
-	free(sc);
+	struct compkey ck;
+	comp_keys(c, &ck);
+	if (!f->info[i].needs_system)
+		return pair_eval(f->recs[i], &f->info[i], c, &ck, NULL, 0, res, criterion);
+	struct scratch sc = { 0 };
+	size_t ns = system_of(e, c, &sc);
+	enum match_answer a = pair_eval(f->recs[i], &f->info[i], c, &ck, ns ? sc.sys : NULL, ns,
+					res, criterion);
+	scratch_free(&sc);
 	return a;
 }
