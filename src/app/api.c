@@ -48,21 +48,15 @@ static void get_me(struct ctx *c)
 
 /* Lists ask for one row more than the page holds: only if it comes is there
  * a next page, so the last page says next: null even when it is full. */
-static const char *next_cursor(struct ctx *c, struct db_stmt *st, int64_t offset, int64_t limit, int64_t got)
+static void org_row(struct web_json *j, struct db_stmt *st)
 {
-	bool more = got == limit && db_step(st) == DB_ROW;
-	if (more)
-		db_reset(st);
-	return more ? arena_printf(c->arena, "%lld", (long long)(offset + limit)) : NULL;
+	org_json(j, st, 0);
 }
 
 static void get_orgs(struct ctx *c)
 {
 	char lo[256], hi[256];
 	ctx_scope(c, lo, hi);
-	int64_t limit, offset;
-	if (!ctx_page_args(c, &limit, &offset))
-		return;
 	const char *parent = ctx_query(c, "parent");
 	/* ?parent=CODE lists one level; without it, the whole subtree in path order */
 	struct db_stmt *st = db_prep(c->db, "SELECT o.code, o.name, o.type, o.synthetic FROM orgs o"
@@ -75,17 +69,7 @@ static void get_orgs(struct ctx *c)
 		db_bind_null(st, 1);
 	db_bind_text(st, 2, lo);
 	db_bind_text(st, 3, hi);
-	db_bind_i64(st, 4, limit + 1);
-	db_bind_i64(st, 5, offset);
-	struct web_json j;
-	ctx_json_begin(c, &j);
-	web_json_list_begin(&j, &c->resp->body);
-	int64_t n = 0;
-	while (n < limit && db_step(st) == DB_ROW) {
-		org_json(&j, st, 0);
-		n++;
-	}
-	web_json_list_end(&j, next_cursor(c, st, offset, limit, n));
+	ctx_api_list(c, st, 4, org_row);
 }
 
 static void get_org(struct ctx *c)
@@ -115,40 +99,32 @@ static void get_org(struct ctx *c)
 	web_json_end(&j);
 }
 
+static void user_row(struct web_json *j, struct db_stmt *st)
+{
+	web_json_object(j);
+	web_json_key(j, "id");
+	web_json_int(j, db_col_i64(st, 0));
+	web_json_key(j, "email");
+	web_json_str(j, db_col_text(st, 1));
+	web_json_key(j, "name");
+	web_json_str(j, db_col_text(st, 2));
+	web_json_key(j, "role");
+	web_json_str(j, db_col_text(st, 3));
+	web_json_key(j, "disabled");
+	web_json_bool(j, db_col_i64(st, 4) != 0);
+	web_json_key(j, "org");
+	web_json_str(j, db_col_text(st, 5));
+	web_json_end(j);
+}
+
 static void users_list(struct ctx *c, const char *lo, const char *hi)
 {
-	int64_t limit, offset;
-	if (!ctx_page_args(c, &limit, &offset))
-		return;
 	struct db_stmt *st = db_prep(c->db, "SELECT u.id, u.email, u.name, u.role, u.disabled, o.code FROM users u"
 					    " JOIN orgs o ON o.id = u.org_id WHERE o.path >= ?1 AND o.path < ?2"
 					    " ORDER BY u.id LIMIT ?3 OFFSET ?4");
 	db_bind_text(st, 1, lo);
 	db_bind_text(st, 2, hi);
-	db_bind_i64(st, 3, limit + 1);
-	db_bind_i64(st, 4, offset);
-	struct web_json j;
-	ctx_json_begin(c, &j);
-	web_json_list_begin(&j, &c->resp->body);
-	int64_t n = 0;
-	while (n < limit && db_step(st) == DB_ROW) {
-		n++;
-		web_json_object(&j);
-		web_json_key(&j, "id");
-		web_json_int(&j, db_col_i64(st, 0));
-		web_json_key(&j, "email");
-		web_json_str(&j, db_col_text(st, 1));
-		web_json_key(&j, "name");
-		web_json_str(&j, db_col_text(st, 2));
-		web_json_key(&j, "role");
-		web_json_str(&j, db_col_text(st, 3));
-		web_json_key(&j, "disabled");
-		web_json_bool(&j, db_col_i64(st, 4) != 0);
-		web_json_key(&j, "org");
-		web_json_str(&j, db_col_text(st, 5));
-		web_json_end(&j);
-	}
-	web_json_list_end(&j, next_cursor(c, st, offset, limit, n));
+	ctx_api_list(c, st, 3, user_row);
 }
 
 static void get_users(struct ctx *c)
@@ -165,48 +141,40 @@ static void get_org_users(struct ctx *c)
 	users_list(c, lo, hi);
 }
 
+static void audit_row(struct web_json *j, struct db_stmt *st)
+{
+	char at[32];
+	bw_time_iso(db_col_i64(st, 1), at);
+	web_json_object(j);
+	web_json_key(j, "id");
+	web_json_int(j, db_col_i64(st, 0));
+	web_json_key(j, "at");
+	web_json_str(j, at);
+	web_json_key(j, "actor");
+	web_json_str(j, db_col_text(st, 2));
+	web_json_key(j, "org");
+	web_json_str(j, db_col_text(st, 3));
+	web_json_key(j, "action");
+	web_json_str(j, db_col_text(st, 4));
+	web_json_key(j, "object");
+	web_json_str(j, db_col_text(st, 5));
+	web_json_key(j, "summary");
+	web_json_str(j, db_col_text(st, 6));
+	web_json_key(j, "hash");
+	web_json_str(j, db_col_text(st, 7));
+	web_json_end(j);
+}
+
 static void get_audit(struct ctx *c)
 {
 	char lo[256], hi[256];
 	ctx_scope(c, lo, hi);
-	int64_t limit, offset;
-	if (!ctx_page_args(c, &limit, &offset))
-		return;
 	struct db_stmt *st = db_prep(c->db, "SELECT a.id, a.at, a.actor, o.code, a.action, a.object, a.summary, a.hash"
 					    " FROM audit a JOIN orgs o ON o.id = a.org_id WHERE o.path >= ?1 AND o.path < ?2"
 					    " ORDER BY a.id DESC LIMIT ?3 OFFSET ?4");
 	db_bind_text(st, 1, lo);
 	db_bind_text(st, 2, hi);
-	db_bind_i64(st, 3, limit + 1);
-	db_bind_i64(st, 4, offset);
-	struct web_json j;
-	ctx_json_begin(c, &j);
-	web_json_list_begin(&j, &c->resp->body);
-	int64_t n = 0;
-	while (n < limit && db_step(st) == DB_ROW) {
-		n++;
-		char at[32];
-		bw_time_iso(db_col_i64(st, 1), at);
-		web_json_object(&j);
-		web_json_key(&j, "id");
-		web_json_int(&j, db_col_i64(st, 0));
-		web_json_key(&j, "at");
-		web_json_str(&j, at);
-		web_json_key(&j, "actor");
-		web_json_str(&j, db_col_text(st, 2));
-		web_json_key(&j, "org");
-		web_json_str(&j, db_col_text(st, 3));
-		web_json_key(&j, "action");
-		web_json_str(&j, db_col_text(st, 4));
-		web_json_key(&j, "object");
-		web_json_str(&j, db_col_text(st, 5));
-		web_json_key(&j, "summary");
-		web_json_str(&j, db_col_text(st, 6));
-		web_json_key(&j, "hash");
-		web_json_str(&j, db_col_text(st, 7));
-		web_json_end(&j);
-	}
-	web_json_list_end(&j, next_cursor(c, st, offset, limit, n));
+	ctx_api_list(c, st, 3, audit_row);
 }
 
 /* POST /api/v1/users {"email","name","org","role","password"}: the same

@@ -281,6 +281,35 @@ bool ctx_page_args(struct ctx *c, int64_t *limit, int64_t *offset)
 	return true;
 }
 
+void ctx_api_list(struct ctx *c, struct db_stmt *st, int limit_idx,
+		  void (*row)(struct web_json *j, struct db_stmt *st))
+{
+	int64_t limit, offset;
+	if (!ctx_page_args(c, &limit, &offset)) {
+		db_reset(st);
+		return;
+	}
+	/* one row more than a page tells whether there is a next page */
+	db_bind_i64(st, limit_idx, limit + 1);
+	db_bind_i64(st, limit_idx + 1, offset);
+	struct web_json j;
+	ctx_json_begin(c, &j);
+	web_json_list_begin(&j, &c->resp->body);
+	int64_t n = 0;
+	int s = DB_DONE;
+	while (n < limit && (s = db_step(st)) == DB_ROW) {
+		row(&j, st);
+		n++;
+	}
+	bool more = n == limit && db_step(st) == DB_ROW;
+	db_reset(st);
+	if (s == DB_ERR) {
+		ctx_fail(c, BW_EDB, NULL, "The list could not be read");
+		return;
+	}
+	web_json_list_end(&j, more ? arena_printf(c->arena, "%lld", (long long)(offset + limit)) : NULL);
+}
+
 void ctx_scope(struct ctx *c, char lo[256], char hi[256])
 {
 	orgs_subtree_bounds(c->actor.org_path, lo, hi);

@@ -110,6 +110,11 @@ void ctx_json_begin(struct ctx *c, struct web_json *j);
 /* Page size and offset from ?limit= and ?cursor= (offset-based cursor);
  * false after answering 400 naming the bad parameter. */
 bool ctx_page_args(struct ctx *c, int64_t *limit, int64_t *offset);
+/* Answers a paginated JSON list ({"data":[...],"page":{"next":...}}). st is
+ * prepared and bound but for its LIMIT (parameter limit_idx) and OFFSET
+ * (limit_idx + 1), which come from ?limit= and ?cursor=; row writes one item. */
+void ctx_api_list(struct ctx *c, struct db_stmt *st, int limit_idx,
+		  void (*row)(struct web_json *j, struct db_stmt *st));
 /* Percent-free helper: "lo"/"hi" bounds of the actor's own subtree. */
 void ctx_scope(struct ctx *c, char lo[256], char hi[256]);
 /* Appends an audit record in its own transaction (actions with no other write). */
