@@ -628,8 +628,8 @@ int main(int argc, char **argv)
 	if (!skip_base) {
 		ok &= run(e, DETECT_BASELINE, 1, mem, NULL, DETECT_FORMAT_JSON, order, njson, &base);
 		printf("JSON in memory, baseline, 1 thread: %.2f s: %.0f events/s (%.0f per "
-		       "CPU-second)\n", base.wall,
-		       (double)base.st.events / base.wall, (double)base.st.events / base.cpu);
+		       "CPU-second)\n", base.wall, (double)base.st.events / base.wall,
+		       (double)base.st.events / base.cpu);
 		fflush(stdout);
 	}
 

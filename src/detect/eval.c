@@ -5,9 +5,6 @@
  * bytecode, run over "could this selection hold given the literals the
  * prefilter saw", decides which rules the fast path evaluates: `not x` is
  * always possible there, so the prefilter never drops a rule that could fire.
- * In the fast path a matcher whose literal was not seen in its field is false
- * without a look at the value, and a plain `contains` whose literal was seen
- * there is true: the prefilter's bit already is the answer.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -200,31 +197,14 @@ static bool test_any(const struct det_matcher *m, const struct det_event *ev)
 	return m->neq;
 }
 
-#define SEEN(seen, i) ((seen)[(uint32_t)(i) >> 3] & (1u << ((uint32_t)(i) & 7)))
-
-/* one matcher over the predicate's field (or any field), the prefilter's
- * bits first */
-static inline bool matcher_eval(const struct det_matcher *m, const struct det_pred *p,
-				const struct det_event *ev, const struct det_value *v,
-				const uint8_t *seen)
-{
-	if (seen && m->lit >= 0) {
-		if (!SEEN(seen, m->lit))
-			return false;
-		if (m->exact)
-			return true;
-	}
-	return p->field == DET_FIELD_ANY ? test_any(m, ev) : det_matcher_test(m, ev, v);
-}
-
 static bool pred_match(const struct det_rule *r, const struct det_pred *p,
-		       const struct det_event *ev, const uint8_t *seen)
+		       const struct det_event *ev)
 {
 	const struct det_value *v = p->field == DET_FIELD_ANY ? NULL : det_event_get(ev, p->field);
 	const struct det_matcher *m = r->matchers + p->first, *end = m + p->count;
 	if (!p->all) {
 		for (; m < end; m++)
-			if (matcher_eval(m, p, ev, v, seen))
+			if (p->field == DET_FIELD_ANY ? test_any(m, ev) : det_matcher_test(m, ev, v))
 				return true;
 		return false;
 	}
@@ -234,21 +214,21 @@ static bool pred_match(const struct det_rule *r, const struct det_pred *p,
 		bool ok = false;
 		for (; m < end && m->group == g; m++)
 			if (!ok)
-				ok = matcher_eval(m, p, ev, v, seen);
+				ok = p->field == DET_FIELD_ANY ? test_any(m, ev)
+							      : det_matcher_test(m, ev, v);
 		if (!ok)
 			return false;
 	}
 	return true;
 }
 
-static bool sel_match(const struct det_rule *r, uint32_t s, const struct det_event *ev,
-		      const uint8_t *seen)
+static bool sel_match(const struct det_rule *r, uint32_t s, const struct det_event *ev)
 {
 	const struct det_sel *sel = &r->sels[s];
 	for (uint32_t a = sel->first; a < sel->first + sel->count; a++) {
 		const struct det_alt *alt = &r->alts[a];
 		uint32_t i = 0;
-		while (i < alt->count && pred_match(r, &r->preds[alt->first + i], ev, seen))
+		while (i < alt->count && pred_match(r, &r->preds[alt->first + i], ev))
 			i++;
 		if (i == alt->count)
 			return true;
@@ -262,7 +242,7 @@ static bool pred_possible(const struct det_rule *r, const struct det_pred *p, co
 	const struct det_matcher *m = r->matchers + p->first, *end = m + p->count;
 	if (!p->all) {
 		for (; m < end; m++)
-			if (m->lit < 0 || SEEN(seen, m->lit))
+			if (m->lit < 0 || (seen[m->lit >> 3] & (1u << (m->lit & 7))))
 				return true;
 		return false;
 	}
@@ -270,7 +250,7 @@ static bool pred_possible(const struct det_rule *r, const struct det_pred *p, co
 		uint32_t g = m->group;
 		bool ok = false;
 		for (; m < end && m->group == g; m++)
-			ok |= m->lit < 0 || SEEN(seen, m->lit);
+			ok |= m->lit < 0 || (seen[m->lit >> 3] & (1u << (m->lit & 7)));
 		if (!ok)
 			return false;
 	}
@@ -291,7 +271,6 @@ static bool sel_possible(const struct det_rule *r, uint32_t s, const uint8_t *se
 	return false;
 }
 
-/* ev NULL: "possible given seen"; else "matches", seen (may be NULL) as hints */
 static bool run(const struct det_rule *r, const struct det_event *ev, const uint8_t *seen)
 {
 	bool acc = false;
@@ -299,10 +278,10 @@ static bool run(const struct det_rule *r, const struct det_event *ev, const uint
 		const struct det_insn *in = &r->code[pc++];
 		switch (in->code) {
 		case C_SEL:
-			acc = !ev ? sel_possible(r, in->arg, seen) : sel_match(r, in->arg, ev, seen);
+			acc = seen ? sel_possible(r, in->arg, seen) : sel_match(r, in->arg, ev);
 			break;
 		case C_NOT:
-			acc = !ev ? true : !acc;
+			acc = seen ? true : !acc;
 			break;
 		case C_JF:
 			if (!acc)
@@ -323,9 +302,9 @@ static bool run(const struct det_rule *r, const struct det_event *ev, const uint
 	return acc;
 }
 
-bool det_rule_match(const struct det_rule *r, const struct det_event *ev, const uint8_t *seen)
+bool det_rule_match(const struct det_rule *r, const struct det_event *ev)
 {
-	return run(r, ev, seen);
+	return run(r, ev, NULL);
 }
 
 bool det_rule_possible(const struct det_rule *r, const uint8_t *seen)
