@@ -5,6 +5,9 @@
  * bytecode, run over "could this selection hold given the literals the
  * prefilter saw", decides which rules the fast path evaluates: `not x` is
  * always possible there, so the prefilter never drops a rule that could fire.
+ * In the fast path a matcher whose literal was not seen in its field is false
+ * without a look at the value, and a plain `contains` whose literal was seen
+ * there is true: the prefilter's bit already is the answer.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -197,14 +200,31 @@ static bool test_any(const struct det_matcher *m, const struct det_event *ev)
 	return m->neq;
 }
 
+#define SEEN(seen, i) ((seen)[(uint32_t)(i) >> 3] & (1u << ((uint32_t)(i) & 7)))
+
+/* one matcher over the predicate's field (or any field), the prefilter's
+ * bits first */
+static inline bool matcher_eval(const struct det_matcher *m, const struct det_pred *p,
+				const struct det_event *ev, const struct det_value *v,
+				const uint8_t *seen)
+{
+	if (seen && m->lit >= 0) {
+		if (!SEEN(seen, m->lit))
+			return false;
+		if (m->exact)
+			return true;
+	}
+	return p->field == DET_FIELD_ANY ? test_any(m, ev) : det_matcher_test(m, ev, v);
+}
+
 static bool pred_match(const struct det_rule *r, const struct det_pred *p,
-		       const struct det_event *ev)
+		       const struct det_event *ev, const uint8_t *seen)
 {
 	const struct det_value *v = p->field == DET_FIELD_ANY ? NULL : det_event_get(ev, p->field);
 	const struct det_matcher *m = r->matchers + p->first, *end = m + p->count;
 	if (!p->all) {
 		for (; m < end; m++)
-			if (p->field == DET_FIELD_ANY ? test_any(m, ev) : det_matcher_test(m, ev, v))
+			if (matcher_eval(m, p, ev, v, seen))
 				return true;
 		return false;
 	}
@@ -214,21 +234,21 @@ static bool pred_match(const struct det_rule *r, const struct det_pred *p,
 		bool ok = false;
 		for (; m < end && m->group == g; m++)
 			if (!ok)
-				ok = p->field == DET_FIELD_ANY ? test_any(m, ev)
-							      : det_matcher_test(m, ev, v);
+				ok = matcher_eval(m, p, ev, v, seen);
 		if (!ok)
 			return false;
 	}
 	return true;
 }
 
-static bool sel_match(const struct det_rule *r, uint32_t s, const struct det_event *ev)
+static bool sel_match(const struct det_rule *r, uint32_t s, const struct det_event *ev,
+		      const uint8_t *seen)
 {
 	const struct det_sel *sel = &r->sels[s];
 	for (uint32_t a = sel->first; a < sel->first + sel->count; a++) {
 		const struct det_alt *alt = &r->alts[a];
 		uint32_t i = 0;
-		while (i < alt->count && pred_match(r, &r->preds[alt->first + i], ev))
+		while (i < alt->count && pred_match(r, &r->preds[alt->first + i], ev, seen))
 			i++;
 		if (i == alt->count)
 			return true;
@@ -242,7 +262,7 @@ static bool pred_possible(const struct det_rule *r, const struct det_pred *p, co
 	const struct det_matcher *m = r->matchers + p->first, *end = m + p->count;
 	if (!p->all) {
 		for (; m < end; m++)
-			if (m->lit < 0 || (seen[m->lit >> 3] & (1u << (m->lit & 7))))
+			if (m->lit < 0 || SEEN(seen, m->lit))
 				return true;
 		return false;
 	}
@@ -250,7 +270,7 @@ static bool pred_possible(const struct det_rule *r, const struct det_pred *p, co
 		uint32_t g = m->group;
 		bool ok = false;
 		for (; m < end && m->group == g; m++)
-			ok |= m->lit < 0 || (seen[m->lit >> 3] & (1u << (m->lit & 7)));
+			ok |= m->lit < 0 || SEEN(seen, m->lit);
 		if (!ok)
 			return false;
 	}
@@ -271,6 +291,7 @@ static bool sel_possible(const struct det_rule *r, uint32_t s, const uint8_t *se
 	return false;
 }
 
+/* ev NULL: "possible given seen"; else "matches", seen (may be NULL) as hints */
 static bool run(const struct det_rule *r, const struct det_event *ev, const uint8_t *seen)
 {
 	bool acc = false;
@@ -278,10 +299,10 @@ static bool run(const struct det_rule *r, const struct det_event *ev, const uint
 		const struct det_insn *in = &r->code[pc++];
 		switch (in->code) {
 		case C_SEL:
-			acc = seen ? sel_possible(r, in->arg, seen) : sel_match(r, in->arg, ev);
+			acc = !ev ? sel_possible(r, in->arg, seen) : sel_match(r, in->arg, ev, seen);
 			break;
 		case C_NOT:
-			acc = seen ? true : !acc;
+			acc = !ev ? true : !acc;
 			break;
 		case C_JF:
 			if (!acc)
@@ -302,9 +323,9 @@ static bool run(const struct det_rule *r, const struct det_event *ev, const uint
 	return acc;
 }
 
-bool det_rule_match(const struct det_rule *r, const struct det_event *ev)
+bool det_rule_match(const struct det_rule *r, const struct det_event *ev, const uint8_t *seen)
 {
-	return run(r, ev, NULL);
+	return run(r, ev, seen);
 }
 
 bool det_rule_possible(const struct det_rule *r, const uint8_t *seen)

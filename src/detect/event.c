@@ -2,8 +2,9 @@
  * event: one event as the readers leave it — values by interned field id,
  * found in O(1) through a generation-stamped slot table (no clearing between
  * events), the routing keys (channel, EventID), and a lower-case copy of the
- * values laid end to end, NUL-separated: what case-insensitive matching and
- * the prefilter scan read.
+ * values some rule of the event's plan reads, laid end to end and
+ * NUL-separated: what case-insensitive matching and the prefilter scan read.
+ * Values no rule reads are never copied.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,9 @@ void det_event_init(struct det_event *ev, uint32_t nfields)
 	ev->nslots = nfields + 1;
 	ev->slot = calloc(ev->nslots, sizeof *ev->slot);
 	ev->slot_gen = calloc(ev->nslots, sizeof *ev->slot_gen);
-	if (!ev->v || !ev->slot || !ev->slot_gen)
+	ev->lay_end = calloc(DETECT_LIM_FIELDS, sizeof *ev->lay_end);
+	ev->lay_field = calloc(DETECT_LIM_FIELDS, sizeof *ev->lay_field);
+	if (!ev->v || !ev->slot || !ev->slot_gen || !ev->lay_end || !ev->lay_field)
 		abort();
 	buf_init(&ev->scratch);
 	buf_init(&ev->low);
@@ -31,6 +34,8 @@ void det_event_free(struct det_event *ev)
 	free(ev->v);
 	free(ev->slot);
 	free(ev->slot_gen);
+	free(ev->lay_end);
+	free(ev->lay_field);
 	buf_free(&ev->scratch);
 	buf_free(&ev->low);
 	pcre2_match_data_free(ev->md);
@@ -51,6 +56,8 @@ void det_event_reset(struct det_event *ev, size_t record_len)
 	ev->has_channel = ev->has_eid = false;
 	ev->eid = 0;
 	ev->oversize = false;
+	ev->nlay = 0;
+	buf_reset(&ev->low);
 }
 
 char *det_event_copy(struct det_event *ev, const char *p, size_t n)
@@ -150,27 +157,57 @@ void det_event_finish(struct det_event *ev, const struct detect_engine *e)
 		if (f)
 			push(ev, a->to, f->p, f->n, f->null);
 	}
-	size_t total = 0;
+}
+
+void det_event_layout(struct det_event *ev, const uint8_t *fields, bool rest)
+{
+	size_t total = 1;
 	for (uint32_t i = 0; i < ev->nv; i++)
 		total += ev->v[i].n + 1;
 	buf_reset(&ev->low);
-	buf_reserve(&ev->low, total + 1);
-	/* the fields rules read come first: the prefilter scans only those */
+	buf_reserve(&ev->low, total);
 	char *d = ev->low.p;
-	for (int pass = 0; pass < 2; pass++) {
+	uint32_t k = 0;
+	ev->lay_fields = fields;
+	ev->rest_raw = fields && rest;
+	for (int pass = 0; pass < (fields && rest ? 2 : 1); pass++) {
 		for (uint32_t i = 0; i < ev->nv; i++) {
 			struct det_value *v = &ev->v[i];
-			bool read = v->id && v->id < ev->nslots && e->scanned && e->scanned[v->id];
-			if (read != (pass == 0))
+			if (fields && (fields[v->id] != 0) != (pass == 0)) {
+				if (pass == 0)
+					v->lp = NULL;
 				continue;
-			v->off = (uint32_t)(d - ev->low.p);
-			v->lp = d;
-			det_lower(d, v->p, v->n);
+			}
+			if (pass == 0) {
+				v->lp = d;
+				det_lower(d, v->p, v->n);
+			} else if (v->n) {
+				memcpy(d, v->p, v->n);
+			}
 			d += v->n;
+			ev->lay_end[k] = (uint32_t)(d - ev->low.p);
+			ev->lay_field[k++] = v->id;
 			*d++ = 0;
 		}
 		if (pass == 0)
-			ev->scan_len = (size_t)(d - ev->low.p);
+			ev->lay_split = (size_t)(d - ev->low.p);
 	}
+	ev->nlay = k;
 	ev->low.len = (size_t)(d - ev->low.p);
+}
+
+void det_event_lower_rest(struct det_event *ev)
+{
+	if (!ev->rest_raw)
+		return;
+	ev->rest_raw = false;
+	char *d = ev->low.p + ev->lay_split;
+	det_lower(d, d, ev->low.len - ev->lay_split);
+	for (uint32_t i = 0; i < ev->nv; i++) {
+		struct det_value *v = &ev->v[i];
+		if (ev->lay_fields[v->id])
+			continue;
+		v->lp = d;
+		d += v->n + 1;
+	}
 }

@@ -28,12 +28,25 @@ bool det_has_case(const char *p, size_t n)
 	return false;
 }
 
+/* Eight bytes at a time; |0x20 folds ASCII letters (and maps a few
+ * punctuation marks together, which only costs a comparison). */
 static uint32_t hash_fold(const char *p, size_t n)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ fold((unsigned char)p[i])) * 16777619u;
-	return h;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		h = (h ^ (w | 0x2020202020202020ull)) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	if (n) {
+		uint64_t w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ (w | (0x2020202020202020ull & ((1ull << (n * 8)) - 1)))) *
+		    0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 void det_intern_init(struct det_intern *t)
@@ -43,7 +56,8 @@ void det_intern_init(struct det_intern *t)
 	t->slots = calloc(t->nslots, sizeof *t->slots);
 	t->cap = 64;
 	t->names = calloc(t->cap, sizeof *t->names);
-	if (!t->slots || !t->names)
+	t->lens = calloc(t->cap, sizeof *t->lens);
+	if (!t->slots || !t->names || !t->lens)
 		abort();
 	t->n = 1;
 }
@@ -53,13 +67,15 @@ void det_intern_free(struct det_intern *t)
 	for (uint32_t i = 1; i < t->n; i++)
 		free(t->names[i]);
 	free(t->names);
+	free(t->lens);
 	free(t->slots);
 	memset(t, 0, sizeof *t);
 }
 
-static bool same(const char *a, const char *p, size_t n)
+static bool same(const struct det_intern *t, uint32_t id, const char *p, size_t n)
 {
-	return strlen(a) == n && strncasecmp(a, p, n) == 0;
+	return t->lens[id] == n && (memcmp(t->names[id], p, n) == 0 ||
+				    strncasecmp(t->names[id], p, n) == 0);
 }
 
 uint32_t det_intern_find(const struct det_intern *t, const char *name, size_t n)
@@ -69,7 +85,7 @@ uint32_t det_intern_find(const struct det_intern *t, const char *name, size_t n)
 		uint32_t id = t->slots[i];
 		if (!id)
 			return 0;
-		if (same(t->names[id], name, n))
+		if (same(t, id, name, n))
 			return id;
 	}
 }
@@ -81,7 +97,7 @@ static void rehash(struct det_intern *t)
 	if (!slots)
 		abort();
 	for (uint32_t id = 1; id < t->n; id++) {
-		uint32_t i = hash_fold(t->names[id], strlen(t->names[id])) & (nslots - 1);
+		uint32_t i = hash_fold(t->names[id], t->lens[id]) & (nslots - 1);
 		while (slots[i])
 			i = (i + 1) & (nslots - 1);
 		slots[i] = id;
@@ -101,13 +117,17 @@ uint32_t det_intern_add(struct det_intern *t, const char *name, size_t n)
 	if (t->n == t->cap) {
 		t->cap *= 2;
 		t->names = realloc(t->names, t->cap * sizeof *t->names);
-		if (!t->names)
+		t->lens = realloc(t->lens, t->cap * sizeof *t->lens);
+		if (!t->names || !t->lens)
 			abort();
 	}
 	id = t->n++;
-	t->names[id] = strndup(name, n);
+	t->names[id] = malloc(n + 1);   /* n bytes even if a NUL is among them */
 	if (!t->names[id])
 		abort();
+	memcpy(t->names[id], name, n);
+	t->names[id][n] = 0;
+	t->lens[id] = (uint32_t)n;
 	uint32_t mask = t->nslots - 1;
 	uint32_t i = hash_fold(name, n) & mask;
 	while (t->slots[i])

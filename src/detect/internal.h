@@ -14,6 +14,7 @@
 /* ---- interned field names (case-insensitive); id 0 = not interned ---- */
 struct det_intern {
 	char **names;          /* by id; names[0] unused */
+	uint32_t *lens;        /* by id */
 	uint32_t n, cap;
 	uint32_t *slots;       /* open addressing: id or 0 */
 	uint32_t nslots;
@@ -51,7 +52,8 @@ struct det_matcher {
 	uint32_t group;      /* matchers from one Sigma value share a group (|all) */
 	const char *lit_s;   /* prefilter literal (folded, no NUL), or NULL */
 	uint32_t lit_n;
-	int32_t lit;         /* prefilter literal id, -1 if none */
+	int32_t lit;         /* (literal, field) pair the prefilter reports, -1 if none */
+	bool exact;          /* the pair's bit alone answers the test (plain contains) */
 };
 
 /* field|modifiers: values — true if any (or with |all every) matcher holds */
@@ -115,6 +117,7 @@ struct det_rule {
 	uint32_t nsources;
 	bool unrouted;             /* logsource not mapped to channels: events without a channel */
 	bool always;               /* may fire without any literal: always evaluated */
+	bool keyword;              /* searches every value of the event */
 	uint32_t *out_fields;      /* fields shown in a finding */
 	uint32_t nout;
 	/* correlation */
@@ -138,9 +141,9 @@ struct det_value {
 	const char *name;          /* for keyword matches and output */
 	uint32_t name_n;
 	const char *p;             /* the value as written (unescaped) */
-	const char *lp;            /* ASCII-lower-case copy, inside the scan buffer */
+	const char *lp;            /* ASCII-lower-case copy in the scan buffer; NULL
+				    * when no rule of the event's plan reads it */
 	uint32_t n;
-	uint32_t off;              /* offset of lp in the scan buffer */
 	bool null;
 };
 
@@ -153,12 +156,17 @@ struct det_event {
 	uint32_t nslots;
 	struct buf scratch;        /* unescaped strings; reserved before parsing, never moved */
 	struct buf low;            /* lower-case values, separated by NUL: the scan buffer */
+	uint32_t *lay_end;         /* per value laid out in low: where it ends ... */
+	uint32_t *lay_field;       /* ... and its field id */
+	uint32_t nlay;
+	size_t lay_split;          /* low[0..lay_split): the fields asked for; then the rest */
+	const uint8_t *lay_fields; /* the fields asked for */
+	bool rest_raw;             /* the rest is copied as written: lp unset there */
 	uint32_t channel;          /* interned lower-case channel id; 0 none */
 	bool has_channel;
 	bool has_eid;
 	uint32_t eid;
 	bool oversize;
-	size_t scan_len;           /* low[0..scan_len): values of fields rules read */
 	pcre2_match_data *md;
 };
 
@@ -168,8 +176,16 @@ void det_event_reset(struct det_event *ev, size_t record_len);
 /* Adds a value; name need not be interned. Returns false when over limits. */
 bool det_event_add(struct det_event *ev, const struct detect_engine *e, const char *name,
 		   size_t name_n, const char *p, size_t n, bool null);
-/* After all values: aliases, channel/EventID routing keys, lower-case copies. */
+/* After all values: aliases, channel/EventID routing keys. */
 void det_event_finish(struct det_event *ev, const struct detect_engine *e);
+/* Lower-case copies of the values of the fields marked in `fields` (by field
+ * id; NULL = every value) laid end to end in ev->low, NUL-separated: what
+ * matching and the prefilter read. With `rest`, the other values follow
+ * from ev->lay_split on, as written (only keyword rules read them: a
+ * caseless prefilter scans them, det_event_lower_rest folds them when such
+ * a rule is evaluated). */
+void det_event_layout(struct det_event *ev, const uint8_t *fields, bool rest);
+void det_event_lower_rest(struct det_event *ev);
 const struct det_value *det_event_get(const struct det_event *ev, uint32_t id);
 /* Copies n bytes into the event's scratch space (never moves). */
 char *det_event_copy(struct det_event *ev, const char *p, size_t n);
@@ -218,23 +234,53 @@ struct det_alias {
 };
 
 struct det_prefilter;
+struct det_pf_scratch;
 
-struct det_route {            /* rules by channel id */
-	uint32_t channel;
-	uint32_t *any_eid;         /* rules routed to every EventID of the channel */
-	uint32_t nany;
-	uint32_t *eids;            /* sorted EventIDs ... */
-	uint32_t **eid_rules;      /* ... and their rules */
-	uint32_t *eid_nrules;
-	uint32_t neids;
-};
-
-struct det_literal {
+/* A literal text (folded, >= DET_MIN_LITERAL bytes, no NUL): one prefilter
+ * pattern, reported by its index. Its pairs are contiguous. */
+struct det_text {
 	const char *s;
 	uint32_t n;
-	uint32_t field;            /* DET_FIELD_ANY for keywords */
-	uint32_t *rules;           /* rules using it */
+	uint32_t first_pair, npairs;
+	bool single;               /* only keyword pairs: one report is enough */
+};
+
+/* A literal in one field (DET_FIELD_KW: in any value): one bit per event,
+ * set when the text occurs in a value of that field. */
+struct det_pair {
+	uint32_t text;
+	uint32_t field;
+	uint32_t *rules;           /* rules it triggers (its rule needs one of its triggers) */
 	uint32_t nrules;
+};
+
+/* The rules one kind of event (channel, EventID) can meet, compiled for it:
+ * the rules in rule order, which of them are evaluated whatever the
+ * literals, the fields they read (only those are lower-cased and scanned)
+ * and a prefilter over the literals they own. Plans with the same rules are
+ * one plan; plans with the same literals share one prefilter. */
+struct det_plan {
+	uint32_t *rules;
+	uint32_t nrules;
+	uint64_t *member;          /* bitmap by rule index */
+	uint64_t *always;          /* bitmap: evaluated without a literal */
+	uint8_t *fields;           /* by field id: laid out and scanned */
+	bool all_fields;           /* a keyword rule: the other values too */
+	struct det_prefilter *pf;  /* over the fields: NULL when no literals */
+	struct det_prefilter *pf_kw;   /* keyword literals, over the other values */
+	uint32_t *texts;           /* what pf looks for, sorted */
+	uint32_t ntexts;
+	uint32_t *kw_texts;        /* what pf_kw looks for, sorted */
+	uint32_t nkw_texts;
+	uint64_t rules_hash;
+};
+
+/* plans of one channel (index = channel id; 0 = a channel not in the mapping) */
+struct det_chan_plans {
+	uint32_t *eids;            /* sorted */
+	uint32_t *eid_plan;
+	uint32_t neids;
+	uint32_t other_plan;       /* any other EventID, or none */
 };
 
 struct detect_engine {
@@ -247,7 +293,6 @@ struct detect_engine {
 	struct detect_rule_error *errors;
 	uint32_t nerrors, caperrors;
 	uint32_t *field_alias;         /* by event field id: Sigma field id it also is, 0 none */
-	uint8_t *scanned;              /* by field id: some rule reads this field */
 	struct det_alias *aliases;
 	uint32_t naliases;
 	uint32_t f_channel, f_eid;     /* interned ids of Channel and EventID */
@@ -256,16 +301,19 @@ struct detect_engine {
 	bool keywords;                 /* some rule searches every field */
 	bool compiled;
 	/* fast path */
-	struct det_route *routes;
-	uint32_t nroutes;
-	uint32_t *any_channel;         /* rules for every event with a channel */
-	uint32_t nany_channel;
-	uint32_t *unrouted;            /* rules for events without a channel */
-	uint32_t nunrouted;
-	struct det_literal *lits;
-	uint32_t nlits, caplits;
-	struct det_prefilter *pf;      /* literals of named fields, over the read fields */
-	struct det_prefilter *pf_kw;   /* keyword literals, over every value */
+	uint32_t nwords;               /* 64-bit words of a rule bitmap */
+	struct det_text *texts;
+	uint32_t ntexts;
+	struct det_pair *pairs;
+	uint32_t npairs;
+	struct det_plan *plans;
+	uint32_t nplans;
+	struct det_chan_plans *chan_plans;   /* by channel id, channels.n entries */
+	uint32_t nochan_plan;          /* events without a channel */
+	struct det_prefilter **pfs;    /* distinct prefilters, owned */
+	uint32_t npfs;
+	struct det_pf_scratch *pf_proto;   /* scratch big enough for all; scanners clone it */
+	uint8_t *corr_fields;          /* by field id: read by correlations, always laid out */
 	bool has_corr;
 };
 
@@ -299,23 +347,30 @@ bool det_condition_compile(struct det_rule *r, struct arena *a, const char *cons
 /* eval.c */
 bool det_matcher_test(const struct det_matcher *m, const struct det_event *ev,
 		      const struct det_value *v);
-bool det_rule_match(const struct det_rule *r, const struct det_event *ev);
+/* seen: the event's pair bits, or NULL to test every matcher in full */
+bool det_rule_match(const struct det_rule *r, const struct det_event *ev, const uint8_t *seen);
 /* prefilter view: may the rule match given the literals seen (bitset)? */
 bool det_rule_possible(const struct det_rule *r, const uint8_t *seen);
 bool det_route_accepts(const struct det_rule *r, const struct det_event *ev);
 
+/* plan.c */
+enum bw_err det_plans_build(struct detect_engine *e, struct bw_error *err);
+void det_plans_free(struct detect_engine *e);
+const struct det_plan *det_plan_of(const struct detect_engine *e, const struct det_event *ev);
+
 /* prefilter.c */
-/* Builds a matcher over the literals whose keyword-ness is `keywords`;
- * reports them by their index in lits. NULL with err set on failure. */
-struct det_prefilter *det_prefilter_build(const struct det_literal *lits, uint32_t n,
-					  bool keywords, struct bw_error *err);
+/* Builds a matcher over texts[ids[0..n)]; a hit reports the text's index.
+ * caseless: the scanned text is not lower-cased. NULL with err set on failure. */
+struct det_prefilter *det_prefilter_build(const struct det_text *texts, const uint32_t *ids,
+					  uint32_t n, bool caseless, struct bw_error *err);
 void det_prefilter_free(struct det_prefilter *pf);
 const char *det_prefilter_name(const struct det_prefilter *pf);
-struct det_pf_scratch;
-struct det_pf_scratch *det_pf_scratch_new(const struct det_prefilter *pf);
+/* scratch space usable with every prefilter in pfs; _clone for another thread */
+struct det_pf_scratch *det_pf_scratch_new(struct det_prefilter *const *pfs, uint32_t n);
+struct det_pf_scratch *det_pf_scratch_clone(const struct det_pf_scratch *s);
 void det_pf_scratch_free(struct det_pf_scratch *s);
-/* Calls fn(ctx, literal id, end offset) for each literal occurrence. */
-typedef void (*det_pf_hit_fn)(void *ctx, uint32_t lit, size_t end);
+/* Calls fn(ctx, text, end offset) for each occurrence. */
+typedef void (*det_pf_hit_fn)(void *ctx, uint32_t text, size_t end);
 void det_prefilter_scan(const struct det_prefilter *pf, struct det_pf_scratch *s,
 			const char *p, size_t n, det_pf_hit_fn fn, void *ctx);
 

@@ -12,6 +12,9 @@
  * Arrays of scalars give one value each under the same name.
  */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "internal.h"
 
@@ -73,17 +76,34 @@ static size_t put_utf8(char *d, uint32_t cp)
 	return 4;
 }
 
-/* At '"'. Zero-copy when there is no escape; else unescaped into scratch. */
+/* The first '"' or backslash in p[0..end), or end: one pass over the bytes,
+ * 16 at a time where SSE2 is there (every x86-64). */
+static inline const char *special(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	for (; end - p >= 16; p += 16) {
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)p);
+		int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(c, quote),
+						       _mm_cmpeq_epi8(c, bslash)));
+		if (m)
+			return p + __builtin_ctz((unsigned)m);
+	}
+#endif
+	for (; p < end; p++)
+		if (*p == '"' || *p == '\\')
+			return p;
+	return end;
+}
+
+/* At '"'. Zero-copy when there is no escape; else unescaped into scratch,
+ * copying the runs between escapes whole. */
 static bool jstring(struct jp *j, const char **out, size_t *n)
 {
 	const char *s = ++j->p;
-	/* the common case: find the closing quote, then check for a backslash */
-	const char *q = memchr(s, '"', (size_t)(j->end - s));
-	if (!q)
+	const char *q = special(s, j->end);
+	if (q == j->end)
 		return false;
-	const char *bs = memchr(s, '\\', (size_t)(q - s));
-	if (bs)
-		q = bs;
 	if (*q == '"') {
 		*out = s;
 		*n = (size_t)(q - s);
@@ -94,13 +114,8 @@ static bool jstring(struct jp *j, const char **out, size_t *n)
 	char *d0 = sc->p + sc->len, *d = d0;
 	memcpy(d, s, (size_t)(q - s));
 	d += q - s;
-	while (q < j->end && *q != '"') {
-		if (*q != '\\') {
-			if ((unsigned char)*q < 0x20 && *q != '\t')
-				return false;
-			*d++ = *q++;
-			continue;
-		}
+	for (;;) {
+		/* q is at a backslash */
 		if (++q >= j->end)
 			return false;
 		switch (*q) {
@@ -130,10 +145,44 @@ static bool jstring(struct jp *j, const char **out, size_t *n)
 		default:
 			return false;
 		}
+		/* copy up to the next quote, backslash or raw control character
+		 * (refused after the first escape; the zero-copy path does not
+		 * look for them), 16 bytes at a time: each block is stored whole
+		 * and the output advanced by what was plain */
 		q++;
+		for (;;) {
+#if defined(__SSE2__)
+			if (j->end - q >= 16) {
+				__m128i c = _mm_loadu_si128((const __m128i *)(const void *)q);
+				_mm_storeu_si128((__m128i *)(void *)d, c);
+				__m128i ctl = _mm_andnot_si128(
+					_mm_cmpeq_epi8(c, _mm_set1_epi8('\t')),
+					_mm_cmpeq_epi8(_mm_min_epu8(c, _mm_set1_epi8(0x1f)), c));
+				__m128i sp = _mm_or_si128(_mm_or_si128(
+					_mm_cmpeq_epi8(c, _mm_set1_epi8('"')),
+					_mm_cmpeq_epi8(c, _mm_set1_epi8('\\'))), ctl);
+				unsigned m = (unsigned)_mm_movemask_epi8(sp);
+				if (!m) {
+					q += 16;
+					d += 16;
+					continue;
+				}
+				unsigned k = (unsigned)__builtin_ctz(m);
+				q += k;
+				d += k;
+				break;
+			}
+#endif
+			while (q < j->end && *q != '"' && *q != '\\' &&
+			       ((unsigned char)*q >= 0x20 || *q == '\t'))
+				*d++ = *q++;
+			break;
+		}
+		if (q >= j->end || (*q != '"' && *q != '\\'))
+			return false;
+		if (*q == '"')
+			break;
 	}
-	if (q >= j->end)
-		return false;
 	*d = 0;
 	*out = d0;
 	*n = (size_t)(d - d0);

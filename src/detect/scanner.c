@@ -2,9 +2,9 @@
  * scanner: one thread's view of a compiled engine — reads inputs in bounded
  * buffers, splits JSON records (JSON-lines or objects written back to back),
  * and evaluates each event either the baseline way (every rule) or the fast
- * way (always-evaluate rules of the event's route, plus rules whose literals
- * the prefilter saw). Both report a rule's findings in rule order, so their
- * output is identical.
+ * way (the event's plan: its always-evaluated rules, plus the rules whose
+ * literals the prefilter saw in the fields they read). Both report a rule's
+ * findings in rule order, so their output is identical.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,14 +23,12 @@ struct detect_scanner *detect_scanner_new(const struct detect_engine *e, enum de
 	s->e = e;
 	s->mode = mode;
 	det_event_init(&s->ev, e->fields.n);
-	s->pfs = det_pf_scratch_new(e->pf);
-	s->pfs_kw = det_pf_scratch_new(e->pf_kw);
-	s->seen = calloc(e->nlits / 8 + 1, 1);
-	s->seen_list = calloc(e->nlits + 1, sizeof *s->seen_list);
-	s->stamp = calloc(e->nrules + 1, sizeof *s->stamp);
-	s->cand = calloc(e->nrules + 1, sizeof *s->cand);
+	s->pfs = det_pf_scratch_clone(e->pf_proto);
+	s->seen = calloc(e->npairs / 8 + 1, 1);
+	s->seen_list = calloc(e->npairs + 1, sizeof *s->seen_list);
+	s->cand = calloc(e->nwords + 1, sizeof *s->cand);
 	s->out = calloc(e->nrules + 1, sizeof *s->out);
-	if (!s->seen || !s->seen_list || !s->stamp || !s->cand || !s->out)
+	if (!s->seen || !s->seen_list || !s->cand || !s->out)
 		abort();
 	det_corr_init(s);
 	return s;
@@ -43,12 +41,10 @@ void detect_scanner_free(struct detect_scanner *s)
 	det_corr_free(s);
 	det_event_free(&s->ev);
 	det_pf_scratch_free(s->pfs);
-	det_pf_scratch_free(s->pfs_kw);
 	if (s->xml)
 		det_xml_parser_free(s->xml);
 	free(s->seen);
 	free(s->seen_list);
-	free(s->stamp);
 	free(s->cand);
 	free(s->out);
 	free(s);
@@ -68,90 +64,94 @@ void *det_scanner_xml(struct detect_scanner *s)
 
 /* ---- evaluation ---- */
 
-static void on_hit(void *ctx, uint32_t lit, size_t end)
+/* A text occurred, ending at `end` in the scan buffer: set the bits of its
+ * pairs for the field it fell in (and its keyword pair). */
+static void on_hit(void *ctx, uint32_t text, size_t end)
 {
 	struct detect_scanner *s = ctx;
-	if (s->seen[lit >> 3] & (1u << (lit & 7)))
-		return;
-	(void)end;  /* literals are field-agnostic: where it fell does not matter */
-	s->seen[lit >> 3] |= (uint8_t)(1u << (lit & 7));
-	s->seen_list[s->nseen++] = lit;
-}
-
-static inline void cand_add(struct detect_scanner *s, uint32_t r)
-{
-	if (s->stamp[r] != s->gen) {
-		s->stamp[r] = s->gen;
-		s->cand[s->ncand++] = r;
+	const struct detect_engine *e = s->e;
+	const struct det_event *ev = &s->ev;
+	const struct det_text *t = &e->texts[text];
+	uint32_t lo = 0, hi = ev->nlay;
+	while (lo < hi) {    /* the first value ending at or after `end` */
+		uint32_t mid = (lo + hi) / 2;
+		if (ev->lay_end[mid] < end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	uint32_t field = lo < ev->nlay ? ev->lay_field[lo] : 0;
+	for (uint32_t p = t->first_pair; p < t->first_pair + t->npairs; p++) {
+		uint32_t f = e->pairs[p].field;
+		if ((f == field || f == DET_FIELD_KW) && !(s->seen[p >> 3] & (1u << (p & 7)))) {
+			s->seen[p >> 3] |= (uint8_t)(1u << (p & 7));
+			s->seen_list[s->nseen++] = p;
+		}
 	}
 }
 
-static void cand_list(struct detect_scanner *s, const uint32_t *l, uint32_t n)
+/* A keyword text in the values no rule names: only its keyword pair. */
+static void on_hit_kw(void *ctx, uint32_t text, size_t end)
 {
-	for (uint32_t i = 0; i < n; i++)
-		cand_add(s, l[i]);
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
+	struct detect_scanner *s = ctx;
+	const struct det_text *t = &s->e->texts[text];
+	(void)end;
+	for (uint32_t p = t->first_pair; p < t->first_pair + t->npairs; p++)
+		if (s->e->pairs[p].field == DET_FIELD_KW && !(s->seen[p >> 3] & (1u << (p & 7)))) {
+			s->seen[p >> 3] |= (uint8_t)(1u << (p & 7));
+			s->seen_list[s->nseen++] = p;
+		}
 }
 
 /* Rules that fire on the current event, in rule order, into s->out. */
 static uint32_t evaluate(struct detect_scanner *s, struct detect_stats *st)
 {
 	const struct detect_engine *e = s->e;
-	const struct det_event *ev = &s->ev;
+	struct det_event *ev = &s->ev;
 	uint32_t nout = 0;
-	if (s->mode == DETECT_BASELINE) {
+	/* an engine never compiled has no plans: every rule is tried */
+	if (s->mode == DETECT_BASELINE || !e->compiled) {
+		det_event_layout(ev, NULL, false);
 		for (uint32_t i = 0; i < e->nrules; i++) {
 			const struct det_rule *r = &e->rules[i];
 			if (r->corr || r->ncode == 0)
 				continue;
 			st->rules_evaluated++;
-			if (det_route_accepts(r, ev) && det_rule_match(r, ev))
+			if (det_route_accepts(r, ev) && det_rule_match(r, ev, NULL))
 				s->out[nout++] = i;
 		}
 		return nout;
 	}
-	if (++s->gen == 0) {
-		memset(s->stamp, 0, (e->nrules + 1) * sizeof *s->stamp);
-		s->gen = 1;
-	}
-	s->ncand = 0;
+	const struct det_plan *pl = det_plan_of(e, ev);
+	if (pl->nrules == 0)
+		return 0;
+	det_event_layout(ev, pl->fields, pl->all_fields);
 	s->nseen = 0;
-	det_prefilter_scan(e->pf, s->pfs, ev->low.p, ev->scan_len, on_hit, s);
-	det_prefilter_scan(e->pf_kw, s->pfs_kw, ev->low.p, ev->low.len, on_hit, s);
+	det_prefilter_scan(pl->pf, s->pfs, ev->low.p, ev->lay_split, on_hit, s);
+	if (pl->pf_kw)
+		det_prefilter_scan(pl->pf_kw, s->pfs, ev->low.p + ev->lay_split,
+				   ev->low.len - ev->lay_split, on_hit_kw, s);
+	uint64_t *cand = s->cand;
+	memcpy(cand, pl->always, e->nwords * sizeof *cand);
 	for (uint32_t i = 0; i < s->nseen; i++) {
-		const struct det_literal *l = &e->lits[s->seen_list[i]];
-		cand_list(s, l->rules, l->nrules);
-	}
-	if (!ev->has_channel) {
-		cand_list(s, e->unrouted, e->nunrouted);
-	} else {
-		cand_list(s, e->any_channel, e->nany_channel);
-		for (uint32_t i = 0; ev->channel && i < e->nroutes; i++) {
-			const struct det_route *rt = &e->routes[i];
-			if (rt->channel != ev->channel)
-				continue;
-			cand_list(s, rt->any_eid, rt->nany);
-			for (uint32_t k = 0; ev->has_eid && k < rt->neids; k++)
-				if (rt->eids[k] == ev->eid)
-					cand_list(s, rt->eid_rules[k], rt->eid_nrules[k]);
-			break;
+		const struct det_pair *p = &e->pairs[s->seen_list[i]];
+		for (uint32_t k = 0; k < p->nrules; k++) {
+			uint32_t r = p->rules[k];
+			cand[r / 64] |= pl->member[r / 64] & (1ull << (r % 64));
 		}
 	}
-	qsort(s->cand, s->ncand, sizeof *s->cand, cmp_u32);
-	for (uint32_t i = 0; i < s->ncand; i++) {
-		const struct det_rule *r = &e->rules[s->cand[i]];
-		if (r->corr || r->ncode == 0 || !det_route_accepts(r, ev))
-			continue;
-		if (!r->always && !det_rule_possible(r, s->seen))
-			continue;
-		st->rules_evaluated++;
-		if (det_rule_match(r, ev))
-			s->out[nout++] = s->cand[i];
+	for (uint32_t w = 0; w < e->nwords; w++) {
+		for (uint64_t bits = cand[w]; bits; bits &= bits - 1) {
+			uint32_t ri = w * 64 + (uint32_t)__builtin_ctzll(bits);
+			const struct det_rule *r = &e->rules[ri];
+			if (!r->always && !det_rule_possible(r, s->seen))
+				continue;
+			if (r->keyword)
+				det_event_lower_rest(ev);
+			st->rules_evaluated++;
+			if (det_rule_match(r, ev, s->seen))
+				s->out[nout++] = ri;
+		}
 	}
 	for (uint32_t i = 0; i < s->nseen; i++)
 		s->seen[s->seen_list[i] >> 3] = 0;

@@ -13,13 +13,11 @@ struct detect_scanner {
 	const struct detect_engine *e;
 	enum detect_mode mode;
 	struct det_event ev;
-	struct det_pf_scratch *pfs, *pfs_kw;
-	uint8_t *seen;            /* literal bitset, cleared through seen_list */
+	struct det_pf_scratch *pfs;
+	uint8_t *seen;            /* pair bitset, cleared through seen_list */
 	uint32_t *seen_list;
 	uint32_t nseen;
-	uint32_t *stamp;          /* per rule: candidate in this generation */
-	uint32_t gen;
-	uint32_t *cand, ncand;
+	uint64_t *cand;           /* bitmap by rule: evaluated on this event */
 	uint32_t *out;            /* rules that fired on the current event */
 	struct detect_field_value fv[64];
 	char computer[256], time[64];

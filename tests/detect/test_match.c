@@ -3,8 +3,11 @@
  * events, including the traps (escaped wildcards, |all with one value,
  * `not 1 of filter_*`, case-sensitive re, cidr with IPv6, base64offset at
  * all three alignments); every case is run on the fast path and the
- * baseline, which must agree. Then the JSON reader: the event shapes it
- * flattens and the damage it counts and skips.
+ * baseline, which must agree. The fast path's prefilter tells fields apart
+ * (a literal seen in one field proves nothing about another) and runs on
+ * Hyperscan and on the portable matcher alike. Then the JSON reader: the
+ * event shapes it flattens, long escaped strings, and the damage it counts
+ * and skips.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -218,6 +221,48 @@ static void other_modifiers(void **state)
 	NO(d, "\"Whatever\":\"mimi katz\"");
 }
 
+/* The prefilter's bit for a literal belongs to one field: seen elsewhere it
+ * must neither fire a plain `contains` nor hide one. */
+static void prefilter_fields(void **state)
+{
+	(void)state;
+	const char *d = "  sel:\n    CommandLine|contains: 'mimikatz'\n  condition: sel\n";
+	NO(d, "\"Image\":\"C:\\\\mimikatz.exe\",\"CommandLine\":\"run it\"");
+	YES(d, "\"Image\":\"C:\\\\m.exe\",\"CommandLine\":\"run MIMIKATZ\"");
+	/* the same literal for two fields in one rule */
+	d = "  a:\n    Image|contains: 'evilthing'\n  b:\n    CommandLine|contains: 'evilthing'\n"
+	    "  condition: a and b\n";
+	NO(d, "\"Image\":\"x\",\"CommandLine\":\"an evilthing\"");
+	NO(d, "\"Image\":\"an evilthing\",\"CommandLine\":\"x\"");
+	YES(d, "\"Image\":\"evilthing\",\"CommandLine\":\"evilthing too\"");
+	/* the literal in the second value of a field given twice (an array) */
+	d = "  sel:\n    CommandLine|contains: 'secretdump'\n  condition: sel\n";
+	YES(d, "\"CommandLine\":[\"nothing\",\"a secretdump b\"]");
+	/* a literal that is only part of the test (endswith, a glob) */
+	d = "  sel:\n    Image|endswith: '\\procdump64.exe'\n  condition: sel\n";
+	NO(d, "\"Image\":\"C:\\\\procdump64.exe.txt\"");
+	YES(d, "\"Image\":\"C:\\\\x\\\\ProcDump64.exe\"");
+	d = "  sel:\n    CommandLine: '*vssadmin*delete*shadows*'\n  condition: sel\n";
+	YES(d, "\"CommandLine\":\"vssadmin.exe Delete Shadows /all\"");
+	NO(d, "\"CommandLine\":\"vssadmin.exe list shadows\"");
+	/* a keyword in a field no rule names, and in one a rule does name */
+	d = "  keywords:\n    - 'sekurlsa'\n  sel:\n    CommandLine|contains: 'whoami'\n"
+	    "  condition: keywords or sel\n";
+	YES(d, "\"Unnamed\":\"x SekurLSA::logonpasswords\"");
+	YES(d, "\"CommandLine\":\"sekurlsa\"");
+	NO(d, "\"Unnamed\":\"sekur lsa\",\"CommandLine\":\"who am i\"");
+}
+
+/* Everything above once more with the portable prefilter (no Hyperscan). */
+static void portable_prefilter(void **state)
+{
+	setenv("BULWARK_DETECT_PORTABLE", "1", 1);
+	string_modifiers(state);
+	encoding_modifiers(state);
+	prefilter_fields(state);
+	unsetenv("BULWARK_DETECT_PORTABLE");
+}
+
 static void conditions(void **state)
 {
 	(void)state;
@@ -375,6 +420,17 @@ static void json_shapes(void **state)
 	memset(&g, 0, sizeof g);
 	assert_int_equal(run_rule(NULL, any_rule, nx, &g), 1);
 	assert_string_equal(g.computer, "ws2");
+	/* long strings with escapes across 16-byte blocks unescape whole */
+	const char *rule = "title: Long\nlogsource:\n  product: windows\n  service: security\n"
+			   "detection:\n  sel:\n    TargetUserName: 'C:\\Program Files\\Some Vendor"
+			   "\\Long Directory Name\\tool.exe --flag \"quoted value\" end'\n"
+			   "  condition: sel\n";
+	const char *lng = "{\"Channel\":\"Security\",\"TargetUserName\":\"C:\\\\Program Files"
+			  "\\\\Some Vendor\\\\Long Directory Name\\\\tool.exe --flag "
+			  "\\\"quoted value\\\" end\"}\n";
+	memset(&g, 0, sizeof g);
+	assert_int_equal(run_rule(NULL, rule, lng, &g), 1);
+	assert_non_null(strstr(g.fields, "Long Directory Name\\tool.exe --flag \"quoted value\" end"));
 }
 
 static void json_damage_is_counted(void **state)
@@ -397,6 +453,8 @@ static void json_damage_is_counted(void **state)
 		buf_putc(&in, 'a');
 	buf_puts(&in, "\"}\n");
 	buf_puts(&in, "{\"Channel\":\"Security\",\"TargetUserName\":[1,{\"a\":}]}\n");  /* invalid */
+	/* a raw control character after an escape, far into a long string */
+	buf_puts(&in, "{\"Channel\":\"Security\",\"X\":\"a\\\\bcdefghijklmnopqrstuvwxyz\x01\"}\n");
 	buf_puts(&in, good);
 	struct detect_stats st = { 0 };
 	struct got g = { 0 };
@@ -405,7 +463,7 @@ static void json_damage_is_counted(void **state)
 	detect_scanner_free(s);
 	assert_int_equal(g.n, 3);
 	assert_int_equal(st.events, 3);
-	assert_int_equal(st.bad_records, 3);
+	assert_int_equal(st.bad_records, 4);
 	assert_int_equal(st.bad_utf8, 1);
 	assert_int_equal(st.oversize, 1);
 	buf_free(&in);
@@ -419,6 +477,8 @@ int main(void)
 		cmocka_unit_test(regex_modifiers),
 		cmocka_unit_test(encoding_modifiers),
 		cmocka_unit_test(other_modifiers),
+		cmocka_unit_test(prefilter_fields),
+		cmocka_unit_test(portable_prefilter),
 		cmocka_unit_test(conditions),
 		cmocka_unit_test(logsource_routing),
 		cmocka_unit_test(placeholders_from_mapping),
