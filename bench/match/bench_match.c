@@ -364,6 +364,40 @@ static void keep_known(struct rows *r, const struct match_feed *f)
 	r->n = w;
 }
 
+static int cmp_row(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int c = strcmp(x->vendor ? x->vendor : "", y->vendor ? y->vendor : "");
+	return c ? c : strcmp(x->product ? x->product : "", y->product ? y->product : "");
+}
+
+/* Rows grouped by (vendor, product): an estate holds one product once per
+ * system, whatever the number of versions the records name, so products
+ * are drawn first and a version of it second. */
+struct pgroups {
+	size_t *start, n;
+};
+
+static void group_rows(struct rows *r, struct pgroups *g)
+{
+	qsort(r->v, r->n, sizeof *r->v, cmp_row);
+	g->start = malloc((r->n + 1) * sizeof *g->start);
+	g->n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (i == 0 || cmp_row(&r->v[i - 1], &r->v[i]) != 0)
+			g->start[g->n++] = i;
+	g->start[g->n] = r->n;
+}
+
+static struct row *pick(struct rows *r, const struct pgroups *g)
+{
+	if (!g || !g->n)
+		return &r->v[rng() % r->n];
+	size_t k = rng() % g->n;
+	size_t lo = g->start[k], hi = g->start[k + 1];
+	return &r->v[lo + rng() % (hi - lo)];
+}
+
 /* ---- collecting matches ---- */
 
 struct digest {
@@ -573,9 +607,13 @@ int main(int argc, char **argv)
 	fprintf(stderr, "estate sources: %zu/%zu CVE product rows and %zu/%zu CSAF rows named by the feeds\n",
 		cve.n, cve_all, csaf.n, csaf_all);
 
+	struct pgroups gcve, gcsaf;
+	group_rows(&cve, &gcve);
+	group_rows(&csaf, &gcsaf);
 	/* sample: organisations of systems of 40 components */
-	struct { struct rows *r; unsigned pct; } mixv[] = {
-		{ &cve, 50 }, { &csaf, 5 }, { &deb, 20 }, { &npm, 10 }, { &pypi, 8 }, { &nm, 7 },
+	struct { struct rows *r; const struct pgroups *g; unsigned pct; } mixv[] = {
+		{ &cve, &gcve, 50 }, { &csaf, &gcsaf, 5 }, { &deb, NULL, 20 }, { &npm, NULL, 10 },
+		{ &pypi, NULL, 8 }, { &nm, NULL, 7 },
 	};
 	struct match_estate *e = match_estate_new();
 	const char *sys = NULL;
@@ -584,16 +622,18 @@ int main(int argc, char **argv)
 			sys = arena_printf(&A, "org%zu/system%zu", i / 2000, (i / 40) % 50);
 		unsigned p = (unsigned)(rng() % 100), acc = 0;
 		struct rows *r = mixv[0].r;
+		const struct pgroups *g = mixv[0].g;
 		for (size_t k = 0; k < BW_NELEM(mixv); k++) {
 			acc += mixv[k].pct;
 			if (p < acc) {
 				r = mixv[k].r;
+				g = mixv[k].g;
 				break;
 			}
 		}
 		if (!r->n)
-			r = &deb;
-		struct row *x = &r->v[rng() % r->n];
+			r = &deb, g = NULL;
+		struct row *x = pick(r, g);
 		struct match_component c = row_component(x);
 		c.system = sys;
 		match_estate_add(e, &c);
@@ -606,6 +646,24 @@ int main(int argc, char **argv)
 	fprintf(stderr, "estate: %zu components, %zu variants, %zu identities, built in %.2f s\n",
 		est.components, est.variants, est.identities, build_s);
 
+	if (getenv("BENCH_MATCH_PROFILE")) {
+		/* the slowest records, for finding what the engine spends time on */
+		for (size_t ri = 0; ri < nrec; ri++) {
+			size_t h = 0;
+			double s = now_s();
+			match_advisory_estate(e, match_feed_record(fs.f, ri), count_hit, &h);
+			double d = now_s() - s;
+			if (d > 0.05) {
+				const struct match_record *r = match_feed_record(fs.f, ri);
+				size_t nr = 0;
+				for (size_t k = 0; k < r->ncrit; k++)
+					nr += r->crit[k].nrules;
+				fprintf(stderr, "slow: %s %.3f s, %zu hits, %zu criteria, %zu rules\n", r->id, d,
+					h, r->ncrit, nr);
+			}
+		}
+		return 0;
+	}
 	/* (a) whole estate x whole feed */
 	struct digest de = { .fs = &fs, .f = fs.f };
 	t1 = now_s();
@@ -722,6 +780,8 @@ int main(int argc, char **argv)
 	match_feed_free(fs.f);
 	free(cve.v);
 	free(csaf.v);
+	free(gcve.start);
+	free(gcsaf.start);
 	free(deb.v);
 	free(npm.v);
 	free(pypi.v);
