@@ -9,6 +9,7 @@
 #define BW_HTTP_H
 
 #include "base/base.h"
+#include "http/multipart.h"
 #include "http/parse.h"
 
 #include <jansson.h>
@@ -24,6 +25,8 @@ struct http_req {
 	size_t body_len;
 	struct form_field *form;      /* parsed urlencoded body (POST forms) */
 	size_t nform;
+	struct http_upload *uploads;  /* file parts of a multipart/form-data body */
+	size_t nuploads;
 	bool form_ok;                 /* false: body claimed a form and did not parse */
 	struct bw_error form_err;
 	struct form_field *headers;   /* request headers, copied out of the connection */
@@ -75,6 +78,8 @@ const char *http_header(struct http_req *req, const char *name);   /* NULL if ab
 const char *http_cookie(struct http_req *req, const char *name);   /* arena copy or NULL */
 const char *http_query(struct http_req *req, const char *name);    /* NULL if absent */
 const char *http_form(struct http_req *req, const char *name);     /* NULL if absent */
+/* The file sent in form field name (multipart/form-data), or NULL. */
+const struct http_upload *http_upload_get(struct http_req *req, const char *name);
 
 /* Response helpers. */
 void http_resp_header(struct http_resp *r, const char *name, const char *value);

@@ -116,6 +116,14 @@ const char *http_form(struct http_req *req, const char *name)
 	return field_get(req->form, req->nform, name);
 }
 
+const struct http_upload *http_upload_get(struct http_req *req, const char *name)
+{
+	for (size_t i = 0; i < req->nuploads; i++)
+		if (strcmp(req->uploads[i].field, name) == 0)
+			return &req->uploads[i];
+	return NULL;
+}
+
 void http_resp_header(struct http_resp *r, const char *name, const char *value)
 {
 	/* header values never carry line breaks: drop the header rather than split it */
@@ -223,6 +231,19 @@ static bool is_form(const char *ct)
 	return ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
 }
 
+static bool is_multipart(const char *ct)
+{
+	return ct && strncasecmp(ct, "multipart/form-data", 19) == 0;
+}
+
+/* File uploads (a form with a file, or an SBOM posted to .../sbom) may be
+ * up to LIM_UPLOAD once signed in; everything else keeps LIM_BODY. */
+static bool is_upload(struct http_req *q)
+{
+	size_t n = strlen(q->path);
+	return is_multipart(http_header(q, "Content-Type")) || (n > 5 && strcmp(q->path + n - 5, "/sbom") == 0);
+}
+
 static void client_addr(struct MHD_Connection *c, char *out, size_t n)
 {
 	const union MHD_ConnectionInfo *ci =
@@ -315,7 +336,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		q->path = arena_strdup(&p->arena, url);
 		if (!p->refuse && !bw_valid_utf8(q->path, strlen(q->path)))
 			p->refuse = 400, p->refuse_msg = "The address is not valid UTF-8.";
-		p->limit = s->cfg.has_credentials && s->cfg.has_credentials(q) ? LIM_BODY : LIM_BODY_ANON;
+		p->limit = s->cfg.has_credentials && s->cfg.has_credentials(q)
+			   ? (is_upload(q) ? LIM_UPLOAD : LIM_BODY) : LIM_BODY_ANON;
 		const char *cl = http_header(q, "Content-Length");
 		if (!p->refuse && cl && strtoull(cl, NULL, 10) > p->limit)
 			p->refuse = 413, p->refuse_msg = "The request body is too large.";
@@ -359,8 +381,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (qa.bad)
 		return refuse(c, 400, "The query string is not valid (too many fields, too long, or not UTF-8).");
 	q->form_ok = true;
-	if (is_form(http_header(q, "Content-Type")) && q->body_len) {
+	const char *ctype = http_header(q, "Content-Type");
+	if (is_form(ctype) && q->body_len) {
 		if (http_form_parse(q->arena, q->body, q->body_len, &q->form, &q->nform, &q->form_err) != BW_OK)
+			q->form_ok = false;
+	} else if (is_multipart(ctype)) {
+		if (http_multipart_parse(q->arena, ctype, q->body, q->body_len, &q->form, &q->nform,
+					 &q->uploads, &q->nuploads, &q->form_err) != BW_OK)
 			q->form_ok = false;
 	}
 

@@ -1,0 +1,301 @@
+// systems: the critical systems register through the real server — an
+// organisation lead adds a system, a backup, a restore test and a
+// dependency and watches the computed gaps change; hostile input is refused
+// naming the field and changes nothing; CSV exports are safe from formula
+// injection; the JSON API does the same as the pages; an ICS lead reads the
+// gaps roll-up and drills down; nobody reaches another organisation's
+// systems; staff may look but not change.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import {
+  Client, PASSWORD, assertCleanShutdown, createInstance, createToken, demoEmail,
+} from '../lib/server.mjs';
+import { pageErrors } from '../lib/client.mjs';
+
+let inst;
+let srv;
+let lead;       // org_lead of RAL (Royal Free), signed in
+let api;        // read-write token of the same person
+before(async () => {
+  inst = await createInstance('systems');
+  srv = inst.server;
+  lead = srv.client();
+  await lead.signInFull(demoEmail('org_lead', 'RAL'), PASSWORD);
+  const { token } = await createToken(inst, demoEmail('org_lead', 'RAL'), { write: true, name: 'systems-test' });
+  api = new Client(srv.base);
+  api.bearer = token;
+});
+after(async () => {
+  await inst?.close();
+});
+
+const count = async (sql) => Number((await inst.sql(sql))[0]);
+const ralSystems = "SELECT count(*) FROM systems s JOIN orgs o ON o.id = s.org_id WHERE o.code = 'RAL'";
+
+// "19 11 2026": a date n days before the server's today, as a person types it
+function daysAgo(n) {
+  const d = new Date((inst.now() - n * 86400) * 1000);
+  return `${d.getUTCDate()} ${d.getUTCMonth() + 1} ${d.getUTCFullYear()}`;
+}
+
+function systemForm(over = {}) {
+  return {
+    name: 'Maternity system (BadgerNet)', essential_function: 'Maternity records from booking to birth',
+    tier: '1', owner: 'Digital midwife', hosting: 'supplier_hosted', supplier: '', rto_hours: '4',
+    rpo_hours: '1', downtime_procedure: 'Paper maternity notes in the delivery suite office', status: 'in_service',
+    ...over,
+  };
+}
+
+function jsonError(r, status) {
+  assert.equal(r.status, status, r.text);
+  const e = r.json().error;
+  assert.ok(e && e.message, r.text);
+  return e;
+}
+
+test('the hub: /registers leads to the organisation\'s registers with its systems and gaps', async () => {
+  const r = await lead.get('/registers');
+  assert.equal(r.status, 303);
+  assert.equal(r.location, '/orgs/RAL/registers');
+  const hub = await lead.get('/orgs/RAL/registers');
+  assert.equal(hub.status, 200);
+  assert.match(hub.text, /<h1>Registers<\/h1>/);
+  assert.match(hub.text, /Systems recorded/);
+  assert.match(hub.text, /Electronic patient record/);
+  const home = await lead.get('/');
+  assert.match(home.text, /href="\/registers"/);
+  assert.match(home.text, /\d+ critical systems recorded/);
+});
+
+test('a system with hostile input is refused, every bad field named, and nothing is added', async () => {
+  const before = await count(ralSystems);
+  await lead.get('/orgs/RAL/systems/new');
+  const r = await lead.post('/orgs/RAL/systems', systemForm({
+    name: '', tier: '9', rto_hours: 'four', hosting: 'under the desk', downtime_procedure: 'x'.repeat(4001),
+  }));
+  assert.equal(r.status, 400);
+  const fields = pageErrors(r.text).map((e) => e.field);
+  assert.deepEqual(fields, ['name', 'tier', 'hosting', 'rto_hours', 'downtime_procedure']);
+  assert.match(r.text, /Enter name/);
+  assert.match(r.text, /Recovery time objective \(hours\) must be a whole number/);
+  assert.equal(await count(ralSystems), before);
+  // a name the organisation already uses
+  const dup = await lead.post('/orgs/RAL/systems', systemForm({ name: 'electronic patient record' }));
+  assert.equal(dup.status, 400);
+  assert.deepEqual(pageErrors(dup.text).map((e) => e.field), ['name']);
+  assert.equal(await count(ralSystems), before);
+});
+
+let sysId;
+test('adding a system, a backup, a restore test and a dependency: the gaps follow what is recorded', async () => {
+  const r = await lead.post('/orgs/RAL/systems', systemForm());
+  assert.equal(r.status, 303, r.text.slice(0, 2000));
+  sysId = Number(/^\/systems\/(\d+)$/.exec(r.location)[1]);
+  let page = await lead.get(r.location);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /System added/);
+  assert.match(page.text, /No off-line backup/);
+  assert.match(page.text, /Never successfully restored/);
+  assert.equal(await count(`SELECT count(*) FROM audit WHERE action = 'system.create' AND object = 'system:${sysId}'`), 1);
+
+  let b = await lead.post(`/systems/${sysId}/backups`, { method: 'Nightly snapshot', frequency: 'daily', location: 'Supplier data centre' });
+  assert.equal(b.status, 303);
+  page = await lead.get(`/systems/${sysId}`);
+  assert.match(page.text, /No off-line backup/, 'an on-line copy does not close the gap');
+  b = await lead.post(`/systems/${sysId}/backups`, { method: 'Weekly tape', frequency: 'weekly', offline: '1', location: 'Tape safe' });
+  assert.equal(b.status, 303);
+  page = await lead.get(`/systems/${sysId}`);
+  assert.doesNotMatch(page.text, /No off-line backup/);
+
+  // a restore test dated in the future, and one that is not a date, are refused
+  for (const bad of [daysAgo(-3), '31 2 2026', 'last Tuesday']) {
+    const t = await lead.post(`/systems/${sysId}/restore-tests`, { tested_on: bad, result: 'success', minutes: '60' });
+    assert.equal(t.status, 400, bad);
+    assert.deepEqual(pageErrors(t.text).map((e) => e.field), ['tested_on'], bad);
+  }
+  assert.equal(await count(`SELECT count(*) FROM restore_tests WHERE system_id = ${sysId}`), 0);
+  // a successful test long ago is out of date; a recent slow one exceeds the RTO
+  let t = await lead.post(`/systems/${sysId}/restore-tests`, { tested_on: daysAgo(400), result: 'success', minutes: '60' });
+  assert.equal(t.status, 303);
+  page = await lead.get(`/systems/${sysId}`);
+  assert.match(page.text, /Restore test out of date/);
+  t = await lead.post(`/systems/${sysId}/restore-tests`, { tested_on: daysAgo(10), result: 'success', minutes: '300' });
+  assert.equal(t.status, 303);
+  page = await lead.get(`/systems/${sysId}`);
+  assert.doesNotMatch(page.text, /Restore test out of date/);
+  assert.match(page.text, /Restore slower than the RTO/);
+  t = await lead.post(`/systems/${sysId}/restore-tests`, { tested_on: daysAgo(2), result: 'success', minutes: '90' });
+  assert.equal(t.status, 303);
+  page = await lead.get(`/systems/${sysId}`);
+  assert.match(page.text, /No gaps found/);
+
+  // dependencies: on the trust's Active Directory and on a location
+  const ad = (await inst.sql("SELECT s.id FROM systems s JOIN orgs o ON o.id = s.org_id WHERE o.code = 'RAL' AND s.name = 'Active Directory'"))[0];
+  let d = await lead.post(`/systems/${sysId}/dependencies`, { kind: 'system', on_system: ad, note: 'Staff sign-in' });
+  assert.equal(d.status, 303);
+  d = await lead.post(`/systems/${sysId}/dependencies`, { kind: 'location', location: '' });
+  assert.equal(d.status, 400);
+  assert.deepEqual(pageErrors(d.text).map((e) => e.field), ['location']);
+  d = await lead.post(`/systems/${sysId}/dependencies`, { kind: 'location', location: 'Main data centre' });
+  assert.equal(d.status, 303);
+  const graph = await lead.get('/orgs/RAL/systems/dependencies');
+  assert.equal(graph.status, 200);
+  assert.match(graph.text, /<svg[^>]*role="img"/);
+  assert.match(graph.text, /Maternity system \(BadgerNet\)/);
+  // Active Directory was already a single point of failure; now one more tier-1 system leans on it
+  assert.match(graph.text, /Active Directory<\/a><\/td>\s*<td[^>]*>System<\/td>\s*<td[^>]*>\d+/);
+  assert.equal(await count(`SELECT count(*) FROM audit WHERE object = 'system:${sysId}'`), 8);
+});
+
+test('the list filters by gap and tier, and the CSV export cannot run formulas', async () => {
+  const evil = '=HYPERLINK("http://evil.example","click")';
+  const r = await lead.post('/orgs/RAL/systems', systemForm({ name: evil, tier: '3', downtime_procedure: '' }));
+  assert.equal(r.status, 303);
+  const list = await lead.get('/orgs/RAL/systems?gap=no_downtime_procedure&tier=3');
+  assert.equal(list.status, 200);
+  assert.match(list.text, /=HYPERLINK\(&quot;http:\/\/evil.example&quot;/);
+  assert.doesNotMatch(list.text, /Electronic patient record/, 'a tier 1 system is filtered out');
+  const csv = await lead.get('/orgs/RAL/systems.csv');
+  assert.equal(csv.status, 200);
+  assert.match(csv.headers.get('content-type'), /^text\/csv/);
+  assert.match(csv.headers.get('content-disposition'), /attachment/);
+  assert.ok(csv.text.includes(`"'=HYPERLINK(""http://evil.example"",""click"")"`), csv.text.slice(0, 600));
+  assert.ok(!/(^|,)=HYPERLINK/m.test(csv.text), 'no cell starts with =');
+  assert.match(csv.text, /Maternity system \(BadgerNet\)/);
+});
+
+test('the API: create, read, change, sub-resources and delete, with errors naming the field', async () => {
+  let e = jsonError(await api.request('POST', '/api/v1/orgs/RAL/systems', { json: { name: 'Bad', essential_function: 'x', tier: 7, hosting: 'cloud', status: 'in_service' } }), 400);
+  assert.equal(e.field, 'tier');
+  e = jsonError(await api.request('POST', '/api/v1/orgs/RAL/systems', { json: { name: 'Bad', essential_function: 'x', tier: 1, hosting: 'cloud', status: 'in_service', colour: 'red' } }), 400);
+  assert.equal(e.field, 'colour');
+  e = jsonError(await api.request('POST', '/api/v1/orgs/RAL/systems', { json: { name: ['x'] } }), 400);
+  assert.equal(e.field, 'name');
+  e = jsonError(await api.request('POST', '/api/v1/orgs/RAL/systems', { body: '{"name":', contentType: 'application/json' }), 400);
+  assert.equal(await count("SELECT count(*) FROM systems WHERE name = 'Bad'"), 0);
+
+  const c = await api.request('POST', '/api/v1/orgs/RAL/systems', {
+    json: { name: 'Blood bank (API)', essential_function: 'Blood products for transfusion', tier: 1, hosting: 'on_premises', status: 'in_service', rto_hours: 2 },
+  });
+  assert.equal(c.status, 201, c.text);
+  const sys = c.json().data;
+  assert.equal(sys.org, 'RAL');
+  assert.equal(sys.tier, 1);
+  assert.deepEqual(sys.gaps, ['no_offline_backup', 'no_restore_test', 'no_downtime_procedure']);
+
+  const put = await api.request('PUT', `/api/v1/systems/${sys.id}`, { json: { downtime_procedure: 'Paper request forms', status: 'being_replaced' } });
+  assert.equal(put.status, 200, put.text);
+  assert.equal(put.json().data.name, 'Blood bank (API)', 'members left out keep their values');
+  assert.equal(put.json().data.status, 'being_replaced');
+  assert.deepEqual(put.json().data.gaps, ['no_offline_backup', 'no_restore_test']);
+  e = jsonError(await api.request('PUT', `/api/v1/systems/${sys.id}`, { json: { rpo_hours: -1 } }), 400);
+  assert.equal(e.field, 'rpo_hours');
+
+  let r = await api.request('POST', `/api/v1/systems/${sys.id}/backups`, { json: { method: 'Tape', frequency: 'daily', offline: true, immutable: false, location: 'Safe' } });
+  assert.equal(r.status, 201, r.text);
+  const backupId = r.json().data.id;
+  e = jsonError(await api.request('POST', `/api/v1/systems/${sys.id}/restore-tests`, { json: { tested_on: '2199-01-01', result: 'success' } }), 400);
+  assert.equal(e.field, 'tested_on');
+  r = await api.request('POST', `/api/v1/systems/${sys.id}/restore-tests`, { json: { tested_on: daysAgo(1), result: 'success', minutes: 45, backup: backupId } });
+  assert.equal(r.status, 201, r.text);
+  const got = await api.get(`/api/v1/systems/${sys.id}`);
+  assert.equal(got.status, 200);
+  assert.deepEqual(got.json().data.gaps, []);
+  assert.equal(got.json().backups.length, 1);
+  assert.equal(got.json().restore_tests[0].backup, backupId);
+
+  const list = await api.get('/api/v1/orgs/RAL/systems?gap=any&limit=2');
+  assert.equal(list.status, 200);
+  assert.equal(list.json().data.length, 2);
+  assert.ok(list.json().page.next);
+  assert.ok(list.json().data.every((s) => s.gaps.length > 0));
+  assert.equal(jsonError(await api.get('/api/v1/orgs/RAL/systems?tier=9'), 400).field, 'tier');
+
+  r = await api.request('DELETE', `/api/v1/systems/${sys.id}/backups/${backupId}`);
+  assert.equal(r.status, 200);
+  assert.deepEqual((await api.get(`/api/v1/systems/${sys.id}`)).json().data.gaps, ['no_offline_backup']);
+  r = await api.request('DELETE', `/api/v1/systems/${sys.id}`);
+  assert.equal(r.status, 200);
+  assert.equal((await api.get(`/api/v1/systems/${sys.id}`)).status, 404);
+  assert.equal(await count(`SELECT count(*) FROM restore_tests WHERE system_id = ${sys.id}`), 0);
+});
+
+test('deleting a system asks first, then takes its backups, tests, dependencies and software with it', async () => {
+  const id = (await inst.sql("SELECT s.id FROM systems s JOIN orgs o ON o.id = s.org_id WHERE o.code = 'RAL' AND s.name = 'Theatre management'"))[0];
+  const comps = await count(`SELECT count(*) FROM components WHERE system_id = ${id}`);
+  assert.ok(comps > 0, 'the demo gave it software components');
+  const confirm = await lead.get(`/systems/${id}/delete`);
+  assert.equal(confirm.status, 200);
+  assert.match(confirm.text, /Delete Theatre management\?/);
+  const r = await lead.post(`/systems/${id}/delete`, {});
+  assert.equal(r.status, 303);
+  assert.equal(r.location, '/orgs/RAL/systems');
+  assert.equal(await count(`SELECT count(*) FROM systems WHERE id = ${id}`), 0);
+  assert.equal(await count(`SELECT count(*) FROM components WHERE system_id = ${id}`), 0);
+  assert.equal(await count(`SELECT count(*) FROM system_deps WHERE system_id = ${id} OR on_system_id = ${id}`), 0);
+  const summary = (await inst.sql(`SELECT summary FROM audit WHERE action = 'system.delete' AND object = 'system:${id}'`))[0];
+  assert.match(summary, new RegExp(`${comps} software components`));
+  assert.equal((await lead.get(`/systems/${id}`)).status, 404);
+});
+
+test('another organisation\'s systems answer 404 to pages and API, and stay as they were', async () => {
+  const ran = (await inst.sql("SELECT s.id FROM systems s JOIN orgs o ON o.id = s.org_id WHERE o.code = 'RAN' ORDER BY s.id LIMIT 1"))[0];
+  const before = await inst.sql(`SELECT name || '|' || tier || '|' || status FROM systems WHERE id = ${ran}`);
+  assert.equal((await lead.get(`/systems/${ran}`)).status, 404);
+  assert.equal((await lead.post(`/systems/${ran}/edit`, systemForm({ name: 'Taken over' }))).status, 404);
+  assert.equal((await lead.post(`/systems/${ran}/delete`, {})).status, 404);
+  assert.equal((await api.request('PUT', `/api/v1/systems/${ran}`, { json: { name: 'Taken over' } })).status, 404);
+  assert.equal((await api.request('DELETE', `/api/v1/systems/${ran}`)).status, 404);
+  assert.equal((await lead.get('/orgs/RAN/systems')).status, 404);
+  assert.equal((await lead.get('/orgs/QMJ/gaps')).status, 404);
+  // a dependency on another organisation's system is refused too
+  await lead.get(`/systems/${sysId}/dependencies/new`);
+  const d = await lead.post(`/systems/${sysId}/dependencies`, { kind: 'system', on_system: ran });
+  assert.equal(d.status, 400);
+  assert.deepEqual(pageErrors(d.text).map((e) => e.field), ['on_system']);
+  assert.deepEqual(await inst.sql(`SELECT name || '|' || tier || '|' || status FROM systems WHERE id = ${ran}`), before);
+});
+
+test('staff may read the register but not change it', async () => {
+  const staff = srv.client();
+  await staff.signInFull(demoEmail('staff', 'RAL'), PASSWORD);
+  assert.equal((await staff.get(`/systems/${sysId}`)).status, 200);
+  assert.doesNotMatch((await staff.get(`/systems/${sysId}`)).text, /Add a backup/);
+  assert.equal((await staff.get('/orgs/RAL/systems/new')).status, 403);
+  const before = await count(ralSystems);
+  assert.equal((await staff.post('/orgs/RAL/systems', systemForm({ name: 'By staff' }))).status, 403);
+  assert.equal(await count(ralSystems), before);
+});
+
+test('the ICS lead sees each member\'s tier-1 gaps, drills down, and exports them; the numbers agree', async () => {
+  const ics = srv.client();
+  await ics.signInFull(demoEmail('ics_lead', 'QMJ'), PASSWORD);
+  const r = await ics.get('/orgs/QMJ/gaps');
+  assert.equal(r.status, 200);
+  assert.match(r.text, /Royal Free London NHS Foundation Trust/);
+  assert.match(r.text, /Mulberry Medical Practice/);
+  assert.doesNotMatch(r.text, /Royal National Orthopaedic/, 'another ICS\'s trust is not listed');
+  assert.match(r.text, /href="\/orgs\/RAL\/registers"/);
+  const j = await ics.get('/api/v1/orgs/QMJ/gaps');
+  assert.equal(j.status, 200);
+  const data = j.json().data;
+  const ral = data.members.find((m) => m.org === 'RAL');
+  const expected = await count(`SELECT count(*) FROM systems s JOIN orgs o ON o.id = s.org_id
+    WHERE o.code = 'RAL' AND s.tier = 1 AND s.has_offline = 0`);
+  assert.equal(ral.gaps.no_offline_backup, expected);
+  const sum = data.members.reduce((n, m) => n + m.gaps.tier1_systems, 0) + data.itself.tier1_systems;
+  assert.equal(data.subtree.tier1_systems, sum);
+  const csv = await ics.get('/orgs/QMJ/gaps.csv');
+  assert.equal(csv.status, 200);
+  const line = csv.text.split('\r\n').find((l) => l.startsWith('RAL,'));
+  assert.ok(line, csv.text);
+  assert.equal(Number(line.split(',')[5]), ral.gaps.no_offline_backup);
+  const drill = await ics.get('/orgs/RAL/registers');
+  assert.equal(drill.status, 200);
+});
+
+test('the server stops cleanly with no sanitizer report', async () => {
+  await assertCleanShutdown(inst, assert);
+});
