@@ -57,6 +57,36 @@ const struct route *app_route_at(size_t i)
 	return i < nroutes ? routes[i] : NULL;
 }
 
+enum bw_err route_owner_by_id(struct db *db, const char *sql, const char *value, struct org_ref *out)
+{
+	int64_t id;
+	if (!value || !str_to_i64(str_c(value), 1, INT64_MAX, &id))
+		return BW_ENOTFOUND;
+	struct db_stmt *st = db_prep(db, sql);
+	db_bind_i64(st, 1, id);
+	if (db_step(st) != DB_ROW)
+		return BW_ENOTFOUND;
+	out->id = db_col_i64(st, 0);
+	snprintf(out->path, sizeof out->path, "%s", db_col_text(st, 1));
+	db_reset(st);
+	return BW_OK;
+}
+
+bool route_example_in(struct db *db, const char *sql, const char *org_path, char *out, size_t n)
+{
+	char lo[256], hi[256];
+	orgs_subtree_bounds(org_path, lo, hi);
+	struct db_stmt *st = db_prep(db, sql);
+	db_bind_text(st, 1, lo);
+	db_bind_text(st, 2, hi);
+	bool ok = db_step(st) == DB_ROW && db_col_text(st, 0);
+	if (ok) {
+		snprintf(out, n, "%s", db_col_text(st, 0));
+		db_reset(st);
+	}
+	return ok;
+}
+
 const struct route_param *app_param_find(const char *name)
 {
 	for (size_t i = 0; i < nparams; i++)

@@ -51,6 +51,13 @@ struct route_param {
 	bool (*example)(struct db *db, const char *org_path, char *out, size_t n);
 };
 
+/* For route_param functions. owner: sql selects (organisation id, path)
+ * of the object whose numeric id is bound to ?1. example: sql selects one
+ * row, first column the example value, with ?1 and ?2 bound to the bounds
+ * of the subtree at org_path. */
+enum bw_err route_owner_by_id(struct db *db, const char *sql, const char *value, struct org_ref *out);
+bool route_example_in(struct db *db, const char *sql, const char *org_path, char *out, size_t n);
+
 struct ctx {
 	struct http_req *req;
 	struct http_resp *resp;

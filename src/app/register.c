@@ -17,13 +17,8 @@ static enum bw_err org_owner(struct db *db, const char *code, struct org_ref *ou
 
 static enum bw_err user_owner(struct db *db, const char *v, struct org_ref *out)
 {
-	int64_t id;
-	struct user u;
-	if (!str_to_i64(str_c(v), 1, INT64_MAX, &id) || users_get(db, id, &u, NULL) != BW_OK)
-		return BW_ENOTFOUND;
-	out->id = u.org_id;
-	snprintf(out->path, sizeof out->path, "%s", u.org_path);
-	return BW_OK;
+	return route_owner_by_id(db, "SELECT o.id, o.path FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = ?1",
+				 v, out);
 }
 
 static enum bw_err token_owner(struct db *db, const char *v, struct org_ref *out)
@@ -34,38 +29,21 @@ static enum bw_err token_owner(struct db *db, const char *v, struct org_ref *out
 	return auth_token_owner(db, id, out);
 }
 
-/* Examples for the isolation test: an object owned inside a subtree. */
-static bool example(struct db *db, const char *sql, const char *path, char *out, size_t n)
-{
-	char lo[256], hi[256];
-	orgs_subtree_bounds(path, lo, hi);
-	struct db_stmt *st = db_prep(db, sql);
-	if (!st)
-		return false;
-	db_bind_text(st, 1, lo);
-	db_bind_text(st, 2, hi);
-	bool ok = db_step(st) == DB_ROW;
-	if (ok)
-		snprintf(out, n, "%s", db_col_text(st, 0));
-	db_reset(st);
-	return ok;
-}
-
 static bool org_example(struct db *db, const char *path, char *out, size_t n)
 {
-	return example(db, "SELECT code FROM orgs WHERE path >= ?1 AND path < ?2 ORDER BY path DESC LIMIT 1",
+	return route_example_in(db, "SELECT code FROM orgs WHERE path >= ?1 AND path < ?2 ORDER BY path DESC LIMIT 1",
 		       path, out, n);
 }
 
 static bool user_example(struct db *db, const char *path, char *out, size_t n)
 {
-	return example(db, "SELECT CAST(u.id AS TEXT) FROM users u JOIN orgs o ON o.id = u.org_id"
+	return route_example_in(db, "SELECT CAST(u.id AS TEXT) FROM users u JOIN orgs o ON o.id = u.org_id"
 			   " WHERE o.path >= ?1 AND o.path < ?2 ORDER BY o.path DESC, u.id LIMIT 1", path, out, n);
 }
 
 static bool token_example(struct db *db, const char *path, char *out, size_t n)
 {
-	return example(db, "SELECT CAST(t.id AS TEXT) FROM api_tokens t JOIN users u ON u.id = t.user_id"
+	return route_example_in(db, "SELECT CAST(t.id AS TEXT) FROM api_tokens t JOIN users u ON u.id = t.user_id"
 			   " JOIN orgs o ON o.id = u.org_id WHERE o.path >= ?1 AND o.path < ?2 ORDER BY t.id LIMIT 1",
 		       path, out, n);
 }

@@ -57,35 +57,16 @@ const struct db_migration components_migrations[] = {
 
 static enum bw_err component_owner(struct db *db, const char *v, struct org_ref *out)
 {
-	int64_t id;
-	if (!str_to_i64(str_c(v), 1, INT64_MAX, &id))
-		return BW_ENOTFOUND;
 	/* through its system: a component of a removed system is gone too */
-	struct db_stmt *st = db_prep(db, "SELECT o.id, o.path FROM components c JOIN systems s ON s.id = c.system_id"
-					 " JOIN orgs o ON o.id = c.org_id WHERE c.id = ?1");
-	db_bind_i64(st, 1, id);
-	if (db_step(st) != DB_ROW)
-		return BW_ENOTFOUND;
-	out->id = db_col_i64(st, 0);
-	snprintf(out->path, sizeof out->path, "%s", db_col_text(st, 1));
-	db_reset(st);
-	return BW_OK;
+	return route_owner_by_id(db, "SELECT o.id, o.path FROM components c JOIN systems s ON s.id = c.system_id"
+				     " JOIN orgs o ON o.id = c.org_id WHERE c.id = ?1", v, out);
 }
 
 static bool component_example(struct db *db, const char *path, char *out, size_t n)
 {
-	char lo[256], hi[256];
-	orgs_subtree_bounds(path, lo, hi);
-	struct db_stmt *st = db_prep(db, "SELECT c.id FROM components c JOIN orgs o ON o.id = c.org_id"
-					 " JOIN systems s ON s.id = c.system_id"
-					 " WHERE o.path >= ?1 AND o.path < ?2 ORDER BY o.path DESC, c.id LIMIT 1");
-	db_bind_text(st, 1, lo);
-	db_bind_text(st, 2, hi);
-	bool ok = db_step(st) == DB_ROW;
-	if (ok)
-		snprintf(out, n, "%lld", (long long)db_col_i64(st, 0));
-	db_reset(st);
-	return ok;
+	return route_example_in(db, "SELECT c.id FROM components c JOIN orgs o ON o.id = c.org_id"
+				    " JOIN systems s ON s.id = c.system_id"
+				    " WHERE o.path >= ?1 AND o.path < ?2 ORDER BY o.path DESC, c.id LIMIT 1", path, out, n);
 }
 
 const struct route_param components_params[] = {

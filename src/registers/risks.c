@@ -557,45 +557,15 @@ enum bw_err sr_risk_link(struct db *db, const struct actor *by, int64_t risk_id,
 
 /* ---- path parameters ---- */
 
-static enum bw_err owner_by(struct db *db, const char *sql, const char *v, struct org_ref *out)
-{
-	int64_t id;
-	if (!v || !str_to_i64(str_c(v), 1, INT64_MAX, &id))
-		return BW_ENOTFOUND;
-	struct db_stmt *st = db_prep(db, sql);
-	db_bind_i64(st, 1, id);
-	if (db_step(st) != DB_ROW)
-		return BW_ENOTFOUND;
-	out->id = db_col_i64(st, 0);
-	snprintf(out->path, sizeof out->path, "%s", db_col_text(st, 1));
-	db_reset(st);
-	return BW_OK;
-}
-
 static enum bw_err risk_owner(struct db *db, const char *v, struct org_ref *out)
 {
-	return owner_by(db, "SELECT r.org_id, o.path FROM risks r JOIN orgs o ON o.id = r.org_id WHERE r.id = ?1", v, out);
+	return route_owner_by_id(db, "SELECT r.org_id, o.path FROM risks r JOIN orgs o ON o.id = r.org_id WHERE r.id = ?1", v, out);
 }
 
 static enum bw_err action_owner(struct db *db, const char *v, struct org_ref *out)
 {
-	return owner_by(db, "SELECT r.org_id, o.path FROM risk_actions a JOIN risks r ON r.id = a.risk_id"
+	return route_owner_by_id(db, "SELECT r.org_id, o.path FROM risk_actions a JOIN risks r ON r.id = a.risk_id"
 			    " JOIN orgs o ON o.id = r.org_id WHERE a.id = ?1", v, out);
-}
-
-static bool example(struct db *db, const char *sql, const char *path, char *out, size_t n)
-{
-	char lo[256], hi[256];
-	orgs_subtree_bounds(path, lo, hi);
-	struct db_stmt *st = db_prep(db, sql);
-	db_bind_text(st, 1, lo);
-	db_bind_text(st, 2, hi);
-	bool ok = db_step(st) == DB_ROW;
-	if (ok) {
-		snprintf(out, n, "%s", db_col_text(st, 0));
-		db_reset(st);
-	}
-	return ok;
 }
 
 #define FIRST_RISK "SELECT r.id FROM risks r JOIN orgs o ON o.id = r.org_id" \
@@ -603,14 +573,14 @@ static bool example(struct db *db, const char *sql, const char *path, char *out,
 
 static bool risk_example(struct db *db, const char *path, char *out, size_t n)
 {
-	return example(db, "SELECT CAST(id AS TEXT) FROM (" FIRST_RISK ") x", path, out, n);
+	return route_example_in(db, "SELECT CAST(id AS TEXT) FROM (" FIRST_RISK ") x", path, out, n);
 }
 
 /* An action of the example risk first, so /risks/{risk}/actions/{action}
  * names a matching pair. */
 static bool action_example(struct db *db, const char *path, char *out, size_t n)
 {
-	return example(db, "SELECT CAST(a.id AS TEXT) FROM risk_actions a JOIN risks r ON r.id = a.risk_id"
+	return route_example_in(db, "SELECT CAST(a.id AS TEXT) FROM risk_actions a JOIN risks r ON r.id = a.risk_id"
 			   " JOIN orgs o ON o.id = r.org_id WHERE o.path >= ?1 AND o.path < ?2"
 			   " ORDER BY CASE WHEN r.id = (" FIRST_RISK ") THEN 0 ELSE 1 END, a.id LIMIT 1",
 		       path, out, n);

@@ -612,56 +612,16 @@ enum bw_err sr_contact_delete(struct db *db, const struct actor *by, int64_t sup
 
 /* ---- path parameters ---- */
 
-static bool parse_id(const char *v, int64_t *id)
-{
-	return v && str_to_i64(str_c(v), 1, INT64_MAX, id);
-}
-
 static enum bw_err supplier_owner(struct db *db, const char *v, struct org_ref *out)
 {
-	int64_t id;
-	if (!parse_id(v, &id))
-		return BW_ENOTFOUND;
-	struct db_stmt *st = db_prep(db, "SELECT s.org_id, o.path FROM suppliers s JOIN orgs o ON o.id = s.org_id"
-					 " WHERE s.id = ?1");
-	db_bind_i64(st, 1, id);
-	if (db_step(st) != DB_ROW)
-		return BW_ENOTFOUND;
-	out->id = db_col_i64(st, 0);
-	snprintf(out->path, sizeof out->path, "%s", db_col_text(st, 1));
-	db_reset(st);
-	return BW_OK;
+	return route_owner_by_id(db, "SELECT s.org_id, o.path FROM suppliers s JOIN orgs o ON o.id = s.org_id"
+				     " WHERE s.id = ?1", v, out);
 }
 
 static enum bw_err contract_owner(struct db *db, const char *v, struct org_ref *out)
 {
-	int64_t id;
-	if (!parse_id(v, &id))
-		return BW_ENOTFOUND;
-	struct db_stmt *st = db_prep(db, "SELECT c.org_id, o.path FROM supplier_contracts c JOIN orgs o ON o.id = c.org_id"
-					 " WHERE c.id = ?1");
-	db_bind_i64(st, 1, id);
-	if (db_step(st) != DB_ROW)
-		return BW_ENOTFOUND;
-	out->id = db_col_i64(st, 0);
-	snprintf(out->path, sizeof out->path, "%s", db_col_text(st, 1));
-	db_reset(st);
-	return BW_OK;
-}
-
-static bool example(struct db *db, const char *sql, const char *path, char *out, size_t n)
-{
-	char lo[256], hi[256];
-	orgs_subtree_bounds(path, lo, hi);
-	struct db_stmt *st = db_prep(db, sql);
-	db_bind_text(st, 1, lo);
-	db_bind_text(st, 2, hi);
-	bool ok = db_step(st) == DB_ROW;
-	if (ok) {
-		snprintf(out, n, "%s", db_col_text(st, 0));
-		db_reset(st);
-	}
-	return ok;
+	return route_owner_by_id(db, "SELECT c.org_id, o.path FROM supplier_contracts c JOIN orgs o ON o.id = c.org_id"
+				     " WHERE c.id = ?1", v, out);
 }
 
 /* The first supplier owned inside the subtree; its first contract there, so
@@ -671,12 +631,12 @@ static bool example(struct db *db, const char *sql, const char *path, char *out,
 
 static bool supplier_example(struct db *db, const char *path, char *out, size_t n)
 {
-	return example(db, "SELECT CAST(id AS TEXT) FROM (" FIRST_SUPPLIER ") x", path, out, n);
+	return route_example_in(db, "SELECT CAST(id AS TEXT) FROM (" FIRST_SUPPLIER ") x", path, out, n);
 }
 
 static bool contract_example(struct db *db, const char *path, char *out, size_t n)
 {
-	return example(db, "SELECT CAST(c.id AS TEXT) FROM supplier_contracts c JOIN orgs o ON o.id = c.org_id"
+	return route_example_in(db, "SELECT CAST(c.id AS TEXT) FROM supplier_contracts c JOIN orgs o ON o.id = c.org_id"
 			   " WHERE o.path >= ?1 AND o.path < ?2"
 			   " ORDER BY CASE WHEN c.supplier_id = (" FIRST_SUPPLIER ") THEN 0 ELSE 1 END, c.id LIMIT 1",
 		       path, out, n);

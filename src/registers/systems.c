@@ -18,57 +18,27 @@
 
 /* ---- path parameters ---- */
 
-static enum bw_err owner_by(struct db *db, const char *sql, const char *v, struct org_ref *out)
-{
-	int64_t id;
-	if (!str_to_i64(str_c(v), 1, INT64_MAX, &id))
-		return BW_ENOTFOUND;
-	struct db_stmt *st = db_prep(db, sql);
-	db_bind_i64(st, 1, id);
-	if (db_step(st) != DB_ROW)
-		return BW_ENOTFOUND;
-	out->id = db_col_i64(st, 0);
-	snprintf(out->path, sizeof out->path, "%s", db_col_text(st, 1));
-	db_reset(st);
-	return BW_OK;
-}
-
 static enum bw_err system_owner(struct db *db, const char *v, struct org_ref *out)
 {
-	return owner_by(db, "SELECT o.id, o.path FROM systems s JOIN orgs o ON o.id = s.org_id WHERE s.id = ?1", v, out);
+	return route_owner_by_id(db, "SELECT o.id, o.path FROM systems s JOIN orgs o ON o.id = s.org_id WHERE s.id = ?1", v, out);
 }
 
 static enum bw_err backup_owner(struct db *db, const char *v, struct org_ref *out)
 {
-	return owner_by(db, "SELECT o.id, o.path FROM system_backups b JOIN systems s ON s.id = b.system_id"
+	return route_owner_by_id(db, "SELECT o.id, o.path FROM system_backups b JOIN systems s ON s.id = b.system_id"
 			    " JOIN orgs o ON o.id = s.org_id WHERE b.id = ?1", v, out);
 }
 
 static enum bw_err restore_owner(struct db *db, const char *v, struct org_ref *out)
 {
-	return owner_by(db, "SELECT o.id, o.path FROM restore_tests r JOIN systems s ON s.id = r.system_id"
+	return route_owner_by_id(db, "SELECT o.id, o.path FROM restore_tests r JOIN systems s ON s.id = r.system_id"
 			    " JOIN orgs o ON o.id = s.org_id WHERE r.id = ?1", v, out);
 }
 
 static enum bw_err dep_owner(struct db *db, const char *v, struct org_ref *out)
 {
-	return owner_by(db, "SELECT o.id, o.path FROM system_deps d JOIN systems s ON s.id = d.system_id"
+	return route_owner_by_id(db, "SELECT o.id, o.path FROM system_deps d JOIN systems s ON s.id = d.system_id"
 			    " JOIN orgs o ON o.id = s.org_id WHERE d.id = ?1", v, out);
-}
-
-static bool example(struct db *db, const char *sql, const char *path, char *out, size_t n)
-{
-	char lo[256], hi[256];
-	orgs_subtree_bounds(path, lo, hi);
-	struct db_stmt *st = db_prep(db, sql);
-	db_bind_text(st, 1, lo);
-	db_bind_text(st, 2, hi);
-	bool ok = db_step(st) == DB_ROW;
-	if (ok) {
-		snprintf(out, n, "%lld", (long long)db_col_i64(st, 0));
-		db_reset(st);
-	}
-	return ok;
 }
 
 /* The example system is one that has a backup, a restore test and a
@@ -82,24 +52,24 @@ static bool example(struct db *db, const char *sql, const char *path, char *out,
 
 static bool system_example(struct db *db, const char *path, char *out, size_t n)
 {
-	return example(db, "SELECT " EXAMPLE_SYSTEM, path, out, n);
+	return route_example_in(db, "SELECT " EXAMPLE_SYSTEM, path, out, n);
 }
 
 static bool backup_example(struct db *db, const char *path, char *out, size_t n)
 {
-	return example(db, "SELECT min(id) FROM system_backups WHERE system_id = " EXAMPLE_SYSTEM
+	return route_example_in(db, "SELECT min(id) FROM system_backups WHERE system_id = " EXAMPLE_SYSTEM
 			   " HAVING min(id) IS NOT NULL", path, out, n);
 }
 
 static bool restore_example(struct db *db, const char *path, char *out, size_t n)
 {
-	return example(db, "SELECT min(id) FROM restore_tests WHERE system_id = " EXAMPLE_SYSTEM
+	return route_example_in(db, "SELECT min(id) FROM restore_tests WHERE system_id = " EXAMPLE_SYSTEM
 			   " HAVING min(id) IS NOT NULL", path, out, n);
 }
 
 static bool dep_example(struct db *db, const char *path, char *out, size_t n)
 {
-	return example(db, "SELECT min(id) FROM system_deps WHERE system_id = " EXAMPLE_SYSTEM
+	return route_example_in(db, "SELECT min(id) FROM system_deps WHERE system_id = " EXAMPLE_SYSTEM
 			   " HAVING min(id) IS NOT NULL", path, out, n);
 }
 
