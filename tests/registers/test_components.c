@@ -14,13 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "registers/components.h"
+#include "../lib/testdb.h"
 
-static char tmpdir[256];
+#include "registers/components.h"
 
 /* ---- harness ---- */
 
@@ -30,33 +29,10 @@ static const char *data_dir(void)
 	return d && *d ? d : "../shared/data";
 }
 
-static const char *pg_url(void)
-{
-	const char *u = getenv("BULWARK_TEST_DB");
-	if (u && (!strncmp(u, "postgresql://", 13) || !strncmp(u, "postgres://", 11)))
-		return u;
-	return NULL;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/bw-unit-comp-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
 static int group_teardown(void **state)
 {
-	(void)state;
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	components_dictionary_reset();
-	return 0;
+	return testdb_group_teardown(state);
 }
 
 /* The systems area owns `systems`; these tests need only its agreed
@@ -86,28 +62,12 @@ static int64_t add_system(struct db *db, int64_t org_id, const char *name)
 static void fresh(struct fixture *f, const char *name)
 {
 	struct bw_error err = { 0 };
-	char url[512];
-	const char *pg = pg_url();
-	if (pg) {
-		struct db *admin;
-		if (db_open(&admin, pg, &err) != BW_OK)
-			fail_msg("db_open %s: %s", pg, err.msg);
-		char sql[256];
-		snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS tc_%s CASCADE; CREATE SCHEMA tc_%s", name, name);
-		assert_int_equal(db_exec(admin, sql, &err), BW_OK);
-		db_close(admin);
-		snprintf(url, sizeof url, "%s%soptions=-csearch_path%%3Dtc_%s", pg, strchr(pg, '?') ? "&" : "?", name);
-	} else {
-		snprintf(url, sizeof url, "%s/%s.db", tmpdir, name);
-		unlink(url);
-	}
+	char schema[128];
+	snprintf(schema, sizeof schema, "tc_%s", name);
 	memset(f, 0, sizeof *f);
-	if (db_open(&f->db, url, &err) != BW_OK)
-		fail_msg("db_open %s: %s", url, err.msg);
 	const struct db_migration *const sets[] = { orgs_migrations, audit_migrations, test_systems,
 						    components_migrations, NULL };
-	if (db_migrate(f->db, sets, &err) != BW_OK)
-		fail_msg("migrate: %s", err.msg);
+	f->db = testdb_fresh(schema, sets);
 	orgs_actor_cli(&f->actor);
 	int64_t root, trust, gp;
 	assert_int_equal(orgs_add(f->db, &f->actor, "X26", "NHS England", ORG_NATIONAL, NULL, false, &root, &err), BW_OK);
@@ -579,5 +539,5 @@ int main(void)
 		cmocka_unit_test(test_similarity),
 		cmocka_unit_test(test_suggest),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, testdb_group_setup, group_teardown);
 }

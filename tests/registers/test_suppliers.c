@@ -14,67 +14,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../lib/testdb.h"
+
 #include "registers/suppliers_risks.h"
-
-static char tmpdir[256];
-
-static const char *pg_url(void)
-{
-	const char *u = getenv("BULWARK_TEST_DB");
-	if (u && (!strncmp(u, "postgresql://", 13) || !strncmp(u, "postgres://", 11)))
-		return u;
-	return NULL;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/bw-unit-suppliers-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
-}
 
 static struct db *fresh_db(const char *name)
 {
-	struct bw_error err = { 0 };
-	char url[512];
-	const char *pg = pg_url();
-	if (pg) {
-		struct db *admin;
-		if (db_open(&admin, pg, &err) != BW_OK)
-			fail_msg("db_open %s: %s", pg, err.msg);
-		char sql[256];
-		snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS ts_%s CASCADE; CREATE SCHEMA ts_%s", name, name);
-		assert_int_equal(db_exec(admin, sql, &err), BW_OK);
-		db_close(admin);
-		snprintf(url, sizeof url, "%s%soptions=-csearch_path%%3Dts_%s", pg, strchr(pg, '?') ? "&" : "?", name);
-	} else {
-		snprintf(url, sizeof url, "%s/%s.db", tmpdir, name);
-		unlink(url);
-	}
-	struct db *db = NULL;
-	if (db_open(&db, url, &err) != BW_OK)
-		fail_msg("db_open %s: %s", url, err.msg);
+	char schema[128];
+	snprintf(schema, sizeof schema, "ts_%s", name);
 	const struct db_migration *const sets[] = { orgs_migrations, audit_migrations, suppliers_migrations, NULL };
-	if (db_migrate(db, sets, &err) != BW_OK)
-		fail_msg("migrate: %s", err.msg);
-	return db;
+	return testdb_fresh(schema, sets);
 }
 
 static int64_t add_org(struct db *db, const char *code, enum org_type type, const char *parent)
@@ -401,6 +353,6 @@ int main(void)
 		cmocka_unit_test(shared_and_linked_access),
 		cmocka_unit_test(demo_seed_is_deterministic),
 	};
-	return cmocka_run_group_tests_name(pg_url() ? "suppliers (postgres)" : "suppliers (sqlite)", tests, group_setup,
-					   group_teardown);
+	return cmocka_run_group_tests_name(testdb_pg_url() ? "suppliers (postgres)" : "suppliers (sqlite)", tests, testdb_group_setup,
+					   testdb_group_teardown);
 }

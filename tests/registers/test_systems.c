@@ -19,43 +19,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../lib/testdb.h"
+
 #include "registers/systems_int.h"
 
-static char tmpdir[256];
-
 /* ---- harness ---- */
-
-static const char *pg_url(void)
-{
-	const char *u = getenv("BULWARK_TEST_DB");
-	if (u && (!strncmp(u, "postgresql://", 13) || !strncmp(u, "postgres://", 11)))
-		return u;
-	return NULL;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/bw-unit-systems-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
-}
 
 /* The suppliers area's two tables as this area reads them (the columns its
  * documented query uses), so these tests do not wait on that area. */
@@ -69,30 +40,11 @@ static const struct db_migration fake_suppliers[] = {
 
 static struct db *fresh_db(const char *name)
 {
-	struct bw_error err = { 0 };
-	char url[512];
-	const char *pg = pg_url();
-	if (pg) {
-		struct db *admin;
-		if (db_open(&admin, pg, &err) != BW_OK)
-			fail_msg("db_open %s: %s", pg, err.msg);
-		char sql[256];
-		snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS ts_%s CASCADE; CREATE SCHEMA ts_%s", name, name);
-		assert_int_equal(db_exec(admin, sql, &err), BW_OK);
-		db_close(admin);
-		snprintf(url, sizeof url, "%s%soptions=-csearch_path%%3Dts_%s", pg, strchr(pg, '?') ? "&" : "?", name);
-	} else {
-		snprintf(url, sizeof url, "%s/%s.db", tmpdir, name);
-		unlink(url);
-	}
-	struct db *db = NULL;
-	if (db_open(&db, url, &err) != BW_OK)
-		fail_msg("db_open %s: %s", url, err.msg);
+	char schema[128];
+	snprintf(schema, sizeof schema, "ty_%s", name);
 	const struct db_migration *const sets[] = { orgs_migrations, audit_migrations, fake_suppliers,
 						    systems_migrations, NULL };
-	if (db_migrate(db, sets, &err) != BW_OK)
-		fail_msg("migrate: %s", err.msg);
-	return db;
+	return testdb_fresh(schema, sets);
 }
 
 static int64_t q(struct db *db, const char *sql)
@@ -566,6 +518,6 @@ int main(void)
 		cmocka_unit_test(test_suppliers_visible_only),
 		cmocka_unit_test(test_rollup_matches_rule),
 	};
-	fprintf(stderr, "# backend: %s\n", pg_url() ? "postgresql" : "sqlite");
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	fprintf(stderr, "# backend: %s\n", testdb_pg_url() ? "postgresql" : "sqlite");
+	return cmocka_run_group_tests(tests, testdb_group_setup, testdb_group_teardown);
 }
