@@ -35,7 +35,9 @@ static const struct command {
 } commands[] = {
 	{ "serve", cmd_serve, "answer HTTP",
 	  "bulwark serve [--db FILE|postgresql://...] [--listen ADDR] [--port N] [--threads N]\n"
-	  "              [--tls-cert PEM --tls-key PEM]" },
+	  "              [--tls-cert PEM --tls-key PEM] [--workers N (default 1)]" },
+	{ "worker", cmd_worker, "run background jobs (feed syncs, deliveries) in a process of their own",
+	  "bulwark worker [--db DB] [--threads N] [--once]" },
 	{ "init", cmd_init, "create or upgrade a database and its first administrator",
 	  "bulwark init --db DB [--admin-email E --admin-name N --password-file F]" },
 	{ "demo", cmd_demo, "seed a deterministic demonstration estate",

@@ -31,6 +31,7 @@ const char *cli_data_dir(const char *given);
 extern const struct db_migration *const cli_migrations[];
 
 int cmd_serve(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_user(int argc, char **argv);

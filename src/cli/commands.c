@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "app/routes.h"
+#include "app/worker.h"
 #include "cli/cli.h"
 #include "registers/registers.h"
 
@@ -14,6 +15,29 @@ const struct db_migration *const cli_migrations[] = {
 	orgs_migrations, audit_migrations, auth_migrations, db_jobs_migrations,
 	suppliers_migrations, systems_migrations, components_migrations, risks_migrations, NULL,
 };
+
+/* Every domain module's routes, parameters and navigation, for serve and
+ * for the route listing the tenant-isolation test walks: one list. */
+/* the platform's own background work: expired sessions and stale lock-out rows */
+static enum bw_err job_auth_cleanup(struct db *db, const struct db_job *job, struct bw_error *err)
+{
+	(void)job;
+	if (auth_cleanup(db) < 0)
+		return db_fail(db, err, "session clean-up");
+	return BW_OK;
+}
+
+static const struct worker_kind foundation_kinds[] = {
+	{ "auth.cleanup", job_auth_cleanup, 60, 300 },
+	{ NULL, NULL, 0, 0 },
+};
+
+static void cli_register_modules(void)
+{
+	routes_register_foundation();
+	worker_add_kinds(foundation_kinds);
+	registers_register();
+}
 
 bool cli_parse(int argc, char **argv, int first, struct cli_opt *opts, size_t nopts,
 	       const char **pos, size_t maxpos, size_t *npos)
@@ -151,11 +175,16 @@ static void on_signal(int s)
 int cmd_serve(int argc, char **argv)
 {
 	struct cli_opt o[] = { { "db", 1, 0, 0 }, { "listen", 1, 0, 0 }, { "port", 1, 0, 0 },
-			       { "threads", 1, 0, 0 }, { "tls-cert", 1, 0, 0 }, { "tls-key", 1, 0, 0 } };
+			       { "threads", 1, 0, 0 }, { "tls-cert", 1, 0, 0 }, { "tls-key", 1, 0, 0 },
+			       { "workers", 1, 0, 0 } };
 	size_t np;
 	if (!cli_parse(argc, argv, 2, o, BW_NELEM(o), NULL, 0, &np))
 		return 2;
-	int64_t port = 8080, threads = 0;
+	int64_t port = 8080, threads = 0, workers = 1;
+	if (cli_get(o, 7, "workers") && !str_to_i64(str_c(cli_get(o, 7, "workers")), 0, 64, &workers)) {
+		fprintf(stderr, "bulwark: --workers must be a number from 0 to 64\n");
+		return 2;
+	}
 	const char *ps = cli_get(o, 6, "port") ? cli_get(o, 6, "port") : getenv("PORT");
 	if (ps && !str_to_i64(str_c(ps), 0, 65535, &port)) {
 		fprintf(stderr, "bulwark: --port must be a number from 0 to 65535\n");
@@ -186,8 +215,7 @@ int cmd_serve(int argc, char **argv)
 		return 1;
 	db_close(db);
 
-	routes_register_foundation();
-	registers_register();
+	cli_register_modules();
 	struct app_config ac = { .db_url = url, .tls = cert != NULL };
 	app_init(&ac);
 	struct http_config hc = {
@@ -207,20 +235,15 @@ int cmd_serve(int argc, char **argv)
 	printf("Bulwark is serving on %s://%s:%d/ (database %s)\n", cert ? "https" : "http", host,
 	       http_server_port(srv), url);
 	fflush(stdout);
-	/* housekeeping on this thread: expired sessions and stale lock-out rows */
-	struct db *hk = cli_open_db(url);
-	int64_t last = 0;
-	while (!stop_flag) {
+	/* background jobs (feed syncs, deliveries, clean-up) on embedded
+	 * worker threads; `bulwark worker` adds more elsewhere */
+	struct worker *wk = NULL;
+	if (worker_start(&wk, url, (int)workers, 1000, &err) != BW_OK)
+		log_warn("serve: %s", err.msg);
+	while (!stop_flag)
 		sleep(1);
-		if (hk && bw_now() - last >= 300) {
-			last = bw_now();
-			if (auth_cleanup(hk) < 0)
-				log_warn("housekeeping: %s", db_errmsg(hk));
-		}
-	}
-	if (hk)
-		db_close(hk);
 	http_server_stop(srv);
+	worker_stop(wk);
 	free(cert);
 	free(key);
 	return 0;
@@ -557,6 +580,53 @@ int cmd_restore(int argc, char **argv)
 	return 0;
 }
 
+/* ---- worker: background jobs in a process of their own ---- */
+
+int cmd_worker(int argc, char **argv)
+{
+	struct cli_opt o[] = { { "db", 1, 0, 0 }, { "threads", 1, 0, 0 }, { "once", 0, 0, 0 } };
+	size_t np;
+	if (!cli_parse(argc, argv, 2, o, BW_NELEM(o), NULL, 0, &np))
+		return 2;
+	int64_t threads = 1;
+	if (cli_get(o, 3, "threads") && !str_to_i64(str_c(cli_get(o, 3, "threads")), 1, 64, &threads)) {
+		fprintf(stderr, "bulwark: --threads must be a number from 1 to 64\n");
+		return 2;
+	}
+	struct bw_error err = { 0 };
+	if (auth_init(&err) != BW_OK) {
+		fprintf(stderr, "bulwark: %s\n", err.msg);
+		return 1;
+	}
+	const char *url = cli_db_url(cli_get(o, 3, "db"));
+	struct db *db = cli_open_db(url);
+	if (!db)
+		return 1;
+	cli_register_modules();
+	if (cli_get(o, 3, "once")) {
+		/* everything due now, then exit: for cron and for tests */
+		int n = worker_run_due(db, 1000000);
+		db_close(db);
+		printf("%d jobs run\n", n);
+		return 0;
+	}
+	db_close(db);
+	struct worker *wk;
+	if (worker_start(&wk, url, (int)threads, 1000, &err) != BW_OK) {
+		fprintf(stderr, "bulwark: %s\n", err.msg);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	printf("Bulwark worker running %d threads (database %s)\n", (int)threads, url);
+	fflush(stdout);
+	while (!stop_flag)
+		sleep(1);
+	worker_stop(wk);
+	return 0;
+}
+
 /* ---- routes: the table the tenant-isolation test walks ---- */
 
 int cmd_routes(int argc, char **argv)
@@ -565,8 +635,7 @@ int cmd_routes(int argc, char **argv)
 	size_t np;
 	if (!cli_parse(argc, argv, 2, o, 2, NULL, 0, &np))
 		return 2;
-	routes_register_foundation();
-	registers_register();
+	cli_register_modules();
 	const char *code = cli_get(o, 2, "examples-for");
 	struct db *db = NULL;
 	struct org target = { 0 };

@@ -157,8 +157,9 @@ enum bw_err db_job_enqueue(struct db *db, const char *kind, const char *payload,
 enum bw_err db_job_claim(struct db *db, const char *const *worker_kinds,
 			 int lease_seconds, struct db_job *job, struct bw_error *err);
 /* ok: done. Otherwise failed, or queued again at retry_at when retry_at > 0;
- * error_text is kept in last_error. BW_ENOTFOUND if the job is not running. */
-enum bw_err db_job_finish(struct db *db, int64_t id, bool ok, const char *error_text,
+ * error_text is kept in last_error. BW_ENOTFOUND if the job is not running
+ * under this claim (its lease expired and another worker claimed it). */
+enum bw_err db_job_finish(struct db *db, const struct db_job *job, bool ok, const char *error_text,
 			  int64_t retry_at, struct bw_error *err);
 void db_job_clear(struct db_job *job);
 

@@ -171,25 +171,29 @@ enum bw_err db_job_claim(struct db *db, const char *const *worker_kinds,
 	return BW_OK;
 }
 
-enum bw_err db_job_finish(struct db *db, int64_t id, bool ok, const char *error_text,
+enum bw_err db_job_finish(struct db *db, const struct db_job *job, bool ok, const char *error_text,
 			  int64_t retry_at, struct bw_error *err)
 {
 	struct db_stmt *st;
 	if (ok) {
 		st = db_prep(db,
 			"UPDATE jobs SET state = 'done', lease_until = NULL, last_error = NULL"
-			" WHERE id = ?1 AND state = 'running'");
+			" WHERE id = ?1 AND state = 'running' AND attempts = ?2");
 	} else {
 		/* a retry past the attempt limit fails for good */
 		st = db_prep(db,
 			"UPDATE jobs SET lease_until = NULL, last_error = ?2,"
 			" state = CASE WHEN ?3 > 0 AND attempts < ?4 THEN 'queued' ELSE 'failed' END,"
 			" run_at = CASE WHEN ?3 > 0 THEN ?3 ELSE run_at END"
-			" WHERE id = ?1 AND state = 'running'");
+			" WHERE id = ?1 AND state = 'running' AND attempts = ?5");
 	}
 	if (!st)
 		return db_fail(db, err, "finish job");
+	int64_t id = job->id;
 	db_bind_i64(st, 1, id);
+	/* the claim's attempt number fences a worker whose lease expired: the
+	 * job was claimed again, and only the new holder may finish it */
+	db_bind_i64(st, ok ? 2 : 5, job->attempts);
 	if (!ok) {
 		const char *e = error_text ? error_text : "failed";
 		size_t n = strlen(e);
