@@ -4,10 +4,8 @@
  * (/orgs/{org}/gaps, with CSV and API): for each direct member of an
  * organisation, how many tier-1 systems in that member's whole subtree
  * have each gap. An ICS lead sees each member; an analyst at national sees
- * the regions and drills down. One grouped query over the subtree's path
- * range answers a page, never one query per organisation: a child's
- * subtree is the range [path, path || '~') since paths hold only digits
- * and '/', which sort before '~'.
+ * the regions and drills down. The counts come ready from the roll-up
+ * table (rollup.c): a page reads one row per member.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,73 +15,36 @@
 
 #define ROLLUP_PAGE 100
 
-/* The sums every roll-up reads, in struct gap_counts order; ?2 is the
- * restore-test cutoff. s may be NULL (a LEFT JOIN with no system). */
-#define GAP_SUMS \
-	" count(s.id)," \
-	" sum(CASE WHEN s.id IS NOT NULL AND (s.has_offline = 0 OR s.last_success_on IS NULL" \
-	"  OR s.last_success_on < ?2 OR s.downtime_procedure = '' OR s.status = 'unsupported'" \
-	"  OR s.last_restore_minutes > s.rto_hours * 60) THEN 1 ELSE 0 END)," \
-	" sum(CASE WHEN s.has_offline = 0 THEN 1 ELSE 0 END)," \
-	" sum(CASE WHEN s.id IS NOT NULL AND s.last_success_on IS NULL THEN 1 ELSE 0 END)," \
-	" sum(CASE WHEN s.last_success_on < ?2 THEN 1 ELSE 0 END)," \
-	" sum(CASE WHEN s.downtime_procedure = '' THEN 1 ELSE 0 END)," \
-	" sum(CASE WHEN s.status = 'unsupported' THEN 1 ELSE 0 END)," \
-	" sum(CASE WHEN s.last_restore_minutes > s.rto_hours * 60 THEN 1 ELSE 0 END)"
-
-static void read_counts(struct db_stmt *st, int from, struct gap_counts *out)
-{
-	out->systems = db_col_i64(st, from);
-	out->with_gaps = db_col_i64(st, from + 1);
-	for (int i = 0; i < GAP_KINDS; i++)
-		out->gap[i] = db_col_i64(st, from + 2 + i);
-}
-
-enum bw_err gaps_own(struct db *db, int64_t org_id, int64_t now, struct gap_counts *out, struct bw_error *err)
-{
-	memset(out, 0, sizeof *out);
-	struct db_stmt *st = db_prep(db, "SELECT" GAP_SUMS " FROM systems s WHERE s.org_id = ?1 AND s.tier = 1");
-	db_bind_i64(st, 1, org_id);
-	db_bind_i64(st, 2, systems_restore_cutoff(now, systems_restore_max_days()));
-	if (db_step(st) != DB_ROW)
-		return db_fail(db, err, "counting gaps");
-	read_counts(st, 0, out);
-	db_reset(st);
-	return BW_OK;
-}
-
-enum bw_err gaps_subtree(struct db *db, const char *path, int64_t now, struct gap_counts *out, struct bw_error *err)
-{
-	char lo[256], hi[256];
-	orgs_subtree_bounds(path, lo, hi);
-	memset(out, 0, sizeof *out);
-	struct db_stmt *st = db_prep(db, "SELECT" GAP_SUMS " FROM orgs o JOIN systems s ON s.org_id = o.id AND s.tier = 1"
-					 " WHERE o.path >= ?1 AND o.path < ?3");
-	db_bind_text(st, 1, lo);
-	db_bind_i64(st, 2, systems_restore_cutoff(now, systems_restore_max_days()));
-	db_bind_text(st, 3, hi);
-	if (db_step(st) != DB_ROW)
-		return db_fail(db, err, "counting gaps");
-	read_counts(st, 0, out);
-	db_reset(st);
-	return BW_OK;
-}
-
 /* One row per direct member: code, name, type, members below it, sums. */
-#define CHILDREN_SQL \
-	"SELECT ch.code, ch.name, ch.type, (SELECT count(*) FROM orgs k WHERE k.parent_id = ch.id)," GAP_SUMS \
-	" FROM orgs ch LEFT JOIN orgs o ON o.path >= ch.path AND o.path < ch.path || '~'" \
-	" LEFT JOIN systems s ON s.org_id = o.id AND s.tier = 1" \
-	" WHERE ch.parent_id = ?1 GROUP BY ch.id, ch.code, ch.name, ch.type ORDER BY ch.name, ch.code LIMIT ?3 OFFSET ?4"
-
-static struct db_stmt *children_query(struct db *db, int64_t org_id, int64_t now, int64_t limit, int64_t offset)
+static const char *children_sql(void)
 {
-	struct db_stmt *st = db_prep(db, CHILDREN_SQL);
+	static char sql[512];
+	if (!sql[0])
+		snprintf(sql, sizeof sql,
+			 "SELECT ch.code, ch.name, ch.type, (SELECT count(*) FROM orgs k WHERE k.parent_id = ch.id), %s"
+			 " FROM orgs ch LEFT JOIN gap_rollup g ON g.org_id = ch.id"
+			 " WHERE ch.parent_id = ?1 ORDER BY ch.name, ch.code LIMIT ?2 OFFSET ?3", gaps_sub_cols);
+	return sql;
+}
+
+static struct db_stmt *children_query(struct db *db, int64_t org_id, int64_t limit, int64_t offset)
+{
+	struct db_stmt *st = db_prep(db, children_sql());
 	db_bind_i64(st, 1, org_id);
-	db_bind_i64(st, 2, systems_restore_cutoff(now, systems_restore_max_days()));
-	db_bind_i64(st, 3, limit);
-	db_bind_i64(st, 4, offset);
+	db_bind_i64(st, 2, limit);
+	db_bind_i64(st, 3, offset);
 	return st;
+}
+
+/* The organisation's own and whole-subtree counts, brought up to date. */
+static bool counts_load(struct ctx *c, int64_t org_id, struct gap_counts *own, struct gap_counts *sub)
+{
+	struct bw_error e = { 0 };
+	if (gaps_sync(c->db, &e) != BW_OK || gaps_read(c->db, org_id, own, sub, &e) != BW_OK) {
+		ctx_error(c, 500, &e);
+		return false;
+	}
+	return true;
 }
 
 static int64_t children_count(struct db *db, int64_t org_id)
@@ -145,11 +106,9 @@ static void get_hub(struct ctx *c)
 		total += db_col_i64(st, 1);
 	}
 	struct gap_counts own, sub;
-	struct bw_error e = { 0 };
 	int64_t nkids = children_count(c->db, o.id);
-	if (gaps_own(c->db, o.id, now, &own, &e) != BW_OK ||
-	    (nkids && gaps_subtree(c->db, o.path, now, &sub, &e) != BW_OK))
-		return ctx_error(c, 500, &e);
+	if (!counts_load(c, o.id, &own, &sub))
+		return;
 
 	struct web_link cr[] = { { "Home", "/" } };
 	ctx_page_begin(c, arena_printf(c->arena, "Registers of %s", o.name), cr, 1, NULL, 0);
@@ -231,12 +190,11 @@ static void get_rollup(struct ctx *c)
 	struct org o;
 	if (!systems_load_org(c, &o))
 		return;
-	int64_t now = bw_now(), page = pages_page_number(c);
+	int64_t page = pages_page_number(c);
 	int64_t nkids = children_count(c->db, o.id);
 	struct gap_counts own, sub;
-	struct bw_error e = { 0 };
-	if (gaps_own(c->db, o.id, now, &own, &e) != BW_OK || gaps_subtree(c->db, o.path, now, &sub, &e) != BW_OK)
-		return ctx_error(c, 500, &e);
+	if (!counts_load(c, o.id, &own, &sub))
+		return;
 	struct web_link cr[] = { { "Home", "/" }, { "Registers", arena_printf(c->arena, "/orgs/%s/registers", o.code) } };
 	ctx_page_begin(c, arena_printf(c->arena, "Gaps across %s", o.name), cr, 2, NULL, 0);
 	struct buf *b = &c->resp->body;
@@ -264,12 +222,12 @@ static void get_rollup(struct ctx *c)
 			web_table_row_end(&t);
 		}
 	}
-	struct db_stmt *st = children_query(c->db, o.id, now, ROLLUP_PAGE, (page - 1) * ROLLUP_PAGE);
+	struct db_stmt *st = children_query(c->db, o.id, ROLLUP_PAGE, (page - 1) * ROLLUP_PAGE);
 	int rows = 0;
 	while (db_step(st) == DB_ROW) {
 		rows++;
 		struct gap_counts g;
-		read_counts(st, 4, &g);
+		gaps_counts_read(st, 4, &g);
 		web_table_row_begin(&t);
 		web_table_cell_link(&t, db_col_text(st, 1), drill_href(c, db_col_text(st, 0), db_col_i64(st, 3)));
 		counts_cells(&t, &g);
@@ -297,11 +255,9 @@ static void get_rollup_csv(struct ctx *c)
 	struct org o;
 	if (!systems_load_org(c, &o))
 		return;
-	int64_t now = bw_now();
 	struct gap_counts own, sub;
-	struct bw_error e = { 0 };
-	if (gaps_own(c->db, o.id, now, &own, &e) != BW_OK || gaps_subtree(c->db, o.path, now, &sub, &e) != BW_OK)
-		return ctx_error(c, 500, &e);
+	if (!counts_load(c, o.id, &own, &sub))
+		return;
 	c->resp->content_type = "text/csv; charset=utf-8";
 	http_resp_header(c->resp, "Content-Disposition", arena_printf(c->arena, "attachment; filename=\"gaps-%s.csv\"", o.code));
 	struct web_csv w;
@@ -321,10 +277,10 @@ static void get_rollup_csv(struct ctx *c)
 	web_csv_cell(&w, o.name);
 	web_csv_cell(&w, "itself");
 	csv_counts(&w, &own);
-	struct db_stmt *st = children_query(c->db, o.id, now, 1000000, 0);
+	struct db_stmt *st = children_query(c->db, o.id, 1000000, 0);
 	while (db_step(st) == DB_ROW) {
 		struct gap_counts g;
-		read_counts(st, 4, &g);
+		gaps_counts_read(st, 4, &g);
 		web_csv_cell(&w, db_col_text(st, 0));
 		web_csv_cell(&w, db_col_text(st, 1));
 		web_csv_cell(&w, "member and below");
@@ -355,11 +311,9 @@ static void api_rollup(struct ctx *c)
 	int64_t limit, offset;
 	if (!ctx_page_args(c, &limit, &offset))
 		return;
-	int64_t now = bw_now();
 	struct gap_counts own, sub;
-	struct bw_error e = { 0 };
-	if (gaps_own(c->db, o.id, now, &own, &e) != BW_OK || gaps_subtree(c->db, o.path, now, &sub, &e) != BW_OK)
-		return ctx_error(c, 500, &e);
+	if (!counts_load(c, o.id, &own, &sub))
+		return;
 	struct web_json j;
 	ctx_json_begin(c, &j);
 	web_json_object(&j);
@@ -377,7 +331,7 @@ static void api_rollup(struct ctx *c)
 	json_counts(&j, &sub);
 	web_json_key(&j, "members");
 	web_json_array(&j);
-	struct db_stmt *st = children_query(c->db, o.id, now, limit + 1, offset);
+	struct db_stmt *st = children_query(c->db, o.id, limit + 1, offset);
 	int64_t n = 0;
 	bool more = false;
 	while (db_step(st) == DB_ROW) {
@@ -388,7 +342,7 @@ static void api_rollup(struct ctx *c)
 		}
 		n++;
 		struct gap_counts g;
-		read_counts(st, 4, &g);
+		gaps_counts_read(st, 4, &g);
 		web_json_object(&j);
 		web_json_key(&j, "org");
 		web_json_str(&j, db_col_text(st, 0));

@@ -69,6 +69,22 @@ const struct db_migration systems_migrations[] = {
 	  " created_at {{INT}} NOT NULL);"
 	  "CREATE INDEX system_deps_by_system ON system_deps (system_id);"
 	  "CREATE INDEX system_deps_by_target ON system_deps (on_system_id);" },
+	/* the tier-1 gap counts kept ready per organisation (rollup.c) */
+	{ "registers/0005_gap_rollup",
+	  "CREATE TABLE gap_rollup ("
+	  " org_id {{INT}} PRIMARY KEY REFERENCES orgs(id),"
+	  " own_systems {{INT}} NOT NULL DEFAULT 0, own_with {{INT}} NOT NULL DEFAULT 0,"
+	  " own_g0 {{INT}} NOT NULL DEFAULT 0, own_g1 {{INT}} NOT NULL DEFAULT 0, own_g2 {{INT}} NOT NULL DEFAULT 0,"
+	  " own_g3 {{INT}} NOT NULL DEFAULT 0, own_g4 {{INT}} NOT NULL DEFAULT 0, own_g5 {{INT}} NOT NULL DEFAULT 0,"
+	  " sub_systems {{INT}} NOT NULL DEFAULT 0, sub_with {{INT}} NOT NULL DEFAULT 0,"
+	  " sub_g0 {{INT}} NOT NULL DEFAULT 0, sub_g1 {{INT}} NOT NULL DEFAULT 0, sub_g2 {{INT}} NOT NULL DEFAULT 0,"
+	  " sub_g3 {{INT}} NOT NULL DEFAULT 0, sub_g4 {{INT}} NOT NULL DEFAULT 0, sub_g5 {{INT}} NOT NULL DEFAULT 0,"
+	  " fresh_from {{INT}});"
+	  "CREATE INDEX gap_rollup_fresh ON gap_rollup (fresh_from);"
+	  "CREATE TABLE gap_rollup_state ("
+	  " id {{INT}} PRIMARY KEY CHECK (id = 1),"
+	  " history_id {{INT}} NOT NULL,"
+	  " max_days {{INT}} NOT NULL);" },
 	{ NULL, NULL },
 };
 
@@ -618,7 +634,7 @@ enum bw_err systems_refresh_facts(struct db *db, int64_t id, struct bw_error *er
 	db_bind_i64(st, 1, id);
 	if (db_step(st) != DB_DONE)
 		return db_fail(db, err, "updating the system's backup facts");
-	return BW_OK;
+	return id ? gaps_touch_system(db, id, err) : gaps_rebuild(db, err);
 }
 
 struct save_args {
@@ -678,6 +694,8 @@ static enum bw_err save_tx(struct db *db, void *arg, struct bw_error *err)
 		return db_fail(db, err, "saving the system");
 	s->id_out = db_col_i64(st, 0);
 	db_reset(st);
+	if (gaps_touch(db, s->org_id, err) != BW_OK)
+		return err->code;
 	char summary[LIM_NAME + 64];
 	snprintf(summary, sizeof summary, "%s system \"%s\" (tier %s)", s->id ? "Changed" : "Added",
 		 s->v[SF_NAME], s->v[SF_TIER]);
@@ -745,6 +763,8 @@ static enum bw_err delete_tx(struct db *db, void *arg, struct bw_error *err)
 		if (db_step(st) != DB_DONE)
 			return db_fail(db, err, "deleting the system");
 	}
+	if (gaps_touch(db, org, err) != BW_OK)
+		return err->code;
 	char summary[LIM_NAME + 128];
 	snprintf(summary, sizeof summary, "Deleted system \"%s\" with its backups, restore tests, dependencies and %lld"
 		 " software component%s", name, (long long)ncomp, ncomp == 1 ? "" : "s");

@@ -180,12 +180,21 @@ struct gap_counts {
 	int64_t with_gaps;      /* tier-1 systems with any gap */
 	int64_t gap[GAP_KINDS]; /* by kind; missing and stale restore tests are two kinds */
 };
-/* Tier-1 gap counts of the systems of org_id itself. */
-enum bw_err gaps_own(struct db *db, int64_t org_id, int64_t now, struct gap_counts *out,
-		     struct bw_error *err);
-/* Tier-1 gap counts of a whole subtree (org and everything below). */
-enum bw_err gaps_subtree(struct db *db, const char *path, int64_t now, struct gap_counts *out,
-			 struct bw_error *err);
+/* ---- the counts kept ready per organisation (rollup.c) ---- */
+/* Inside the transaction of any write to a system, its backups or its
+ * restore tests: the organisation's counts and its ancestors' sums. */
+enum bw_err gaps_touch(struct db *db, int64_t org_id, struct bw_error *err);
+enum bw_err gaps_touch_system(struct db *db, int64_t system_id, struct bw_error *err);
+/* Before reading: rows whose restore tests went out of date since, and a
+ * full rebuild after organisations moved or the age limit changed. */
+enum bw_err gaps_sync(struct db *db, struct bw_error *err);
+enum bw_err gaps_rebuild(struct db *db, struct bw_error *err);
+/* Tier-1 gap counts of org_id itself and of its whole subtree. */
+enum bw_err gaps_read(struct db *db, int64_t org_id, struct gap_counts *own, struct gap_counts *sub,
+		      struct bw_error *err);
+/* The subtree columns, in struct gap_counts order, and a reader for them. */
+extern const char *const gaps_sub_cols;
+void gaps_counts_read(struct db_stmt *st, int from, struct gap_counts *out);
 
 /* ---- the API (systems_api.c), listed in systems_routes ---- */
 void systems_api_list(struct ctx *c);

@@ -125,6 +125,23 @@ static void restore(struct db *db, int64_t sys, int days_ago, const char *result
 		fail_msg("restore: %s (%s)", err.msg, err.field);
 }
 
+static void read_rollup(struct db *db, int64_t org, struct gap_counts *own, struct gap_counts *sub)
+{
+	struct bw_error err = { 0 };
+	if (gaps_sync(db, &err) != BW_OK || gaps_read(db, org, own, sub, &err) != BW_OK)
+		fail_msg("roll-up: %s", err.msg);
+}
+
+static char clock_file[] = "/tmp/bulwark-systems-clock-XXXXXX";
+
+static void set_clock(long offset)
+{
+	FILE *f = fopen(clock_file, "w");
+	assert_non_null(f);
+	fprintf(f, "%ld\n", offset);
+	fclose(f);
+}
+
 static unsigned gaps_of(struct db *db, int64_t id)
 {
 	struct arena a;
@@ -475,26 +492,19 @@ static void test_rollup_matches_rule(void **state)
 	make(db, far, "Far away", "1", "", "");
 	int64_t total[GAP_KINDS + 2] = { 0 };
 	for (int o = 0; o < 3; o++) {
-		struct org og;
-		struct gap_counts c;
-		struct bw_error err = { 0 };
-		assert_int_equal(orgs_get(db, orgs[o], &og, &err), BW_OK);
-		assert_int_equal(gaps_subtree(db, og.path, bw_now(), &c, &err), BW_OK);
+		struct gap_counts c, own;
+		read_rollup(db, orgs[o], &own, &c);
 		assert_int_equal(c.systems, expect[o][0]);
 		assert_int_equal(c.with_gaps, expect[o][1]);
 		for (int b = 0; b < GAP_KINDS; b++)
 			assert_int_equal(c.gap[b], expect[o][2 + b]);
-		struct gap_counts own;
-		assert_int_equal(gaps_own(db, orgs[o], bw_now(), &own, &err), BW_OK);
 		assert_memory_equal(&own, &c, sizeof c);
 		for (int b = 0; b < GAP_KINDS + 2; b++)
 			total[b] += expect[o][b];
 	}
-	struct org io;
-	struct gap_counts c;
-	struct bw_error err = { 0 };
-	assert_int_equal(orgs_get(db, ics, &io, &err), BW_OK);
-	assert_int_equal(gaps_subtree(db, io.path, bw_now(), &c, &err), BW_OK);
+	struct gap_counts c, own;
+	read_rollup(db, ics, &own, &c);
+	assert_int_equal(own.systems, 0);
 	assert_int_equal(c.systems, total[0]);
 	assert_int_equal(c.with_gaps, total[1]);
 	assert_true(total[1] > 0 && total[1] < total[0]);    /* the data has both kinds */
@@ -502,12 +512,69 @@ static void test_rollup_matches_rule(void **state)
 		assert_int_equal(c.gap[b], total[2 + b]);
 		assert_true(total[2 + b] > 0);                   /* every kind of gap occurs */
 	}
+	/* the sums kept up write by write equal the sums built from scratch */
+	struct gap_counts after_own, after;
+	struct bw_error err = { 0 };
+	assert_int_equal(gaps_rebuild(db, &err), BW_OK);
+	read_rollup(db, ics, &after_own, &after);
+	assert_memory_equal(&after, &c, sizeof c);
+
+	/* a system deleted leaves the sums of its organisation and the ICS */
+	int64_t victim = db_query_i64(db, "SELECT min(id) FROM systems WHERE tier = 1 AND org_id IN"
+					  " (SELECT id FROM orgs WHERE code = 'RX1')", 0);
+	struct actor a = lead();
+	assert_int_equal(systems_delete(db, &a, victim, &err), BW_OK);
+	read_rollup(db, ics, &after_own, &after);
+	assert_int_equal(after.systems, total[0] - 1);
+
+	/* a move takes a member's counts from one ICS to another */
+	int64_t other = add_org(db, "QX2", ORG_ICS, "NAT");
+	struct gap_counts rx2_own, rx2_sub, o2;
+	read_rollup(db, orgs[1], &rx2_own, &rx2_sub);
+	struct actor admin = { .user_id = 1, .org_id = 1, .role = ROLE_ADMIN };
+	assert_int_equal(orgs_move(db, &admin, "RX2", "QX2", "test reorganisation", &err), BW_OK);
+	read_rollup(db, other, &own, &o2);
+	assert_memory_equal(&o2, &rx2_sub, sizeof o2);
+	read_rollup(db, ics, &own, &c);
+	assert_int_equal(c.systems, after.systems - rx2_sub.systems);
+	db_close(db);
+}
+
+/* Time alone makes a restore test out of date: the roll-up follows the
+ * cut-off without any write to the system. */
+static void test_rollup_follows_time(void **state)
+{
+	(void)state;
+	set_clock(0);
+	struct db *db = fresh_db("rolltime");
+	add_org(db, "NAT", ORG_NATIONAL, NULL);
+	int64_t ics = add_org(db, "QY1", ORG_ICS, "NAT");
+	int64_t trust = add_org(db, "RY1", ORG_NHS_TRUST, "QY1");
+	int64_t id = make(db, trust, "PAS", "1", "Paper", "4");
+	backup(db, id, true);
+	restore(db, id, 190, "success", "30");   /* the limit is 200 days here */
+	struct gap_counts own, sub;
+	read_rollup(db, ics, &own, &sub);
+	assert_int_equal(sub.systems, 1);
+	assert_int_equal(sub.with_gaps, 0);
+	set_clock(15 * 86400);                   /* 205 days since the test */
+	read_rollup(db, ics, &own, &sub);
+	assert_int_equal(sub.with_gaps, 1);
+	assert_int_equal(sub.gap[2], 1);        /* restore test out of date */
+	read_rollup(db, trust, &own, &sub);
+	assert_int_equal(own.with_gaps, 1);
+	set_clock(0);
 	db_close(db);
 }
 
 int main(void)
 {
 	setenv("BULWARK_RESTORE_TEST_MAX_DAYS", "200", 1);
+	int fd = mkstemp(clock_file);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	setenv("BULWARK_TEST_CLOCK", clock_file, 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_max_days_from_environment),
 		cmocka_unit_test(test_dates),
@@ -517,7 +584,10 @@ int main(void)
 		cmocka_unit_test(test_facts_and_gaps),
 		cmocka_unit_test(test_suppliers_visible_only),
 		cmocka_unit_test(test_rollup_matches_rule),
+		cmocka_unit_test(test_rollup_follows_time),
 	};
 	fprintf(stderr, "# backend: %s\n", testdb_pg_url() ? "postgresql" : "sqlite");
-	return cmocka_run_group_tests(tests, testdb_group_setup, testdb_group_teardown);
+	int rc = cmocka_run_group_tests(tests, testdb_group_setup, testdb_group_teardown);
+	unlink(clock_file);
+	return rc;
 }
