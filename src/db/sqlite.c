@@ -249,7 +249,10 @@ enum bw_err db_sqlite_open(struct db *db, const char *path, struct bw_error *err
 	sqlite3_busy_timeout(h, SQLITE_BUSY_MS);
 	/* journal_mode answers with a row; WAL cannot apply to :memory: */
 	if (sq_exec(db, "PRAGMA journal_mode=WAL") != 0 ||
-	    sq_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL") != 0)
+	    sq_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL") != 0 ||
+	    /* pages read through a mapping of the file, not copied by a pread
+	     * per page: a national estate's indexes are read all the time */
+	    sq_exec(db, "PRAGMA mmap_size=8589934592") != 0)
 		return bw_fail(err, BW_EDB, "db", "cannot set up %s: %s", path, db->errmsg);
 	/* the header is read lazily: check now that this is a database at all */
 	if (sq_exec(db, "SELECT count(*) FROM sqlite_schema") != 0)

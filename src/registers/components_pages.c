@@ -730,6 +730,7 @@ struct search {
 	char lo[256], hi[256];
 	char from[LIM_COMP_NAME + 1], to[LIM_COMP_NAME + 8];
 	bool small;
+	bool whole;      /* the whole estate: no organisation to check per row */
 };
 
 static void search_args(struct ctx *c, struct search *s)
@@ -744,6 +745,9 @@ static void search_args(struct ctx *c, struct search *s)
 	components_norm(s->q, s->from, sizeof s->from);
 	/* the prefix range: every name starting with the folded text */
 	snprintf(s->to, sizeof s->to, "%s\xf4\x8f\xbf\xbf", s->from);
+	/* the root's subtree is everything: its path has one segment */
+	const char *p = c->target.path;
+	s->whole = p[0] == '/' && strchr(p + 1, '/') && !strchr(p + 1, '/')[1];
 	/* counted only as far as the threshold: a national count would cost more than the search */
 	struct db_stmt *st = db_prep(c->db, "SELECT count(*) FROM (SELECT 1 FROM orgs WHERE path >= ?1 AND path < ?2 LIMIT ?3) t");
 	db_bind_text(st, 1, s->lo);
@@ -753,14 +757,30 @@ static void search_args(struct ctx *c, struct search *s)
 	db_reset(st);
 }
 
-/* Two shapes of one query: a small subtree walks its organisations' rows
- * (index on org_id, norm_product); a large one walks the name index and
- * keeps rows inside the subtree, stopping at the page's end. */
+/* Three shapes of one query: a small subtree walks its organisations'
+ * rows (index on org_id, norm_product); a large one walks the name index
+ * and keeps rows inside the subtree, stopping at the page's end; the
+ * whole estate walks the name index alone (the count reads no table row).
+ * The whole-estate shape numbers its parameters ?1 ?2 range, ?5 ?6 page,
+ * like the others, with ?3 ?4 compared as text so every number is used. */
 static const char *search_sql(const struct search *s, bool count)
 {
 	bool vendor = !strcmp(s->by, "vendor");
 #define SEL_COUNT "SELECT count(*) FROM (SELECT 1"
 #define SEL_ROWS "SELECT " COMP_COLS
+#define WHOLE " AND CAST(?3 AS TEXT) <= CAST(?4 AS TEXT)"
+	if (s->whole)
+		return count ? (vendor ? SEL_COUNT " FROM components c WHERE c.norm_vendor >= ?1 AND c.norm_vendor < ?2"
+					 WHOLE " LIMIT ?5) t"
+				       : SEL_COUNT " FROM components c WHERE c.norm_product >= ?1 AND c.norm_product < ?2"
+					 WHOLE " LIMIT ?5) t")
+			     : (vendor ? SEL_ROWS " FROM components c JOIN orgs o ON o.id = c.org_id JOIN systems s ON s.id = c.system_id"
+					 " WHERE c.norm_vendor >= ?1 AND c.norm_vendor < ?2" WHOLE
+					 " ORDER BY c.norm_vendor, c.org_id, c.id LIMIT ?5 OFFSET ?6"
+				       : SEL_ROWS " FROM components c JOIN orgs o ON o.id = c.org_id JOIN systems s ON s.id = c.system_id"
+					 " WHERE c.norm_product >= ?1 AND c.norm_product < ?2" WHOLE
+					 " ORDER BY c.norm_product, c.org_id, c.id LIMIT ?5 OFFSET ?6");
+#undef WHOLE
 	if (s->small)
 		return count ? (vendor ? SEL_COUNT " FROM orgs o CROSS JOIN components c"
 					 " WHERE o.path >= ?3 AND o.path < ?4 AND c.org_id = o.id"

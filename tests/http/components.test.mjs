@@ -185,6 +185,20 @@ test('the organisation-wide search finds software by the start of its name', asy
   assert.match(none.text, /No software matches your search/);
 });
 
+test('a national auditor searches the whole estate and the count agrees with the database', async () => {
+  const [nat] = await inst.sql('SELECT code FROM orgs WHERE parent_id IS NULL');
+  const analyst = srv.client();
+  await analyst.signInFull(demoEmail('auditor', nat), PASSWORD);
+  const [n] = await inst.sql("SELECT count(*) FROM components WHERE norm_product LIKE 'edg%'");
+  assert.ok(Number(n) > 0);
+  const r = await analyst.get(`/orgs/${nat}/components?q=edg`);
+  assert.equal(r.status, 200);
+  assert.match(r.text, new RegExp(`>${Number(n) > 1000 ? 'More than 1000' : n} found<`));
+  assert.match(r.text, />Edge</);
+  const v = await analyst.get(`/orgs/${nat}/components?q=microsoft&by=vendor`);
+  assert.match(v.text, />Edge</);
+});
+
 test('another organisation sees none of it', async () => {
   const [id] = await inst.sql(`SELECT id FROM components WHERE system_id = ${sys} ORDER BY id LIMIT 1`);
   for (const path of [`/components/${id}`, `/components/${id}/edit`, `/systems/${sys}/components`,
