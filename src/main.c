@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "detect/detect.h"
+#include "findings/findings.h"
 
 #ifndef BULWARK_VERSION
 #define BULWARK_VERSION "0.1.0"
@@ -71,6 +72,9 @@ static const struct command {
 	  "bulwark detect --rules DIR [--rules DIR]... [--config MAP] [--format jsonl|csv|table] [-j N] FILE...\n"
 	  "bulwark detect rules check DIR\n"
 	  "  exit 0: no findings, 1: findings (or rules that did not load), 2: usage, 3: unreadable input" },
+	{ "findings", findings_cli, "the detection rule library of the platform",
+	  "bulwark findings rules import DIR [--db DB]\n"
+	  "bulwark findings rules list [--db DB]" },
 	{ "version", cmd_version, "print the version", "bulwark version" },
 	{ "help", cmd_help, "list commands, or show one command's usage", "bulwark help [COMMAND]" },
 };

@@ -10,10 +10,11 @@
 #include "app/worker.h"
 #include "cli/cli.h"
 #include "registers/registers.h"
+#include "findings/findings.h"
 
 const struct db_migration *const cli_migrations[] = {
 	orgs_migrations, audit_migrations, auth_migrations, db_jobs_migrations,
-	suppliers_migrations, systems_migrations, components_migrations, risks_migrations, NULL,
+	suppliers_migrations, systems_migrations, components_migrations, risks_migrations, findings_migrations, NULL,
 };
 
 /* Every domain module's routes, parameters and navigation, for serve and
@@ -37,6 +38,7 @@ static void cli_register_modules(void)
 	routes_register_foundation();
 	worker_add_kinds(foundation_kinds);
 	registers_register();
+	findings_register();
 }
 
 bool cli_parse(int argc, char **argv, int first, struct cli_opt *opts, size_t nopts,

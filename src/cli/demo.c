@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "ods/ods.h"
 #include "registers/registers.h"
+#include "findings/findings.h"
 
 static enum org_type map_type(enum ods_type t)
 {
@@ -230,6 +231,9 @@ int cmd_demo(int argc, char **argv)
 		} else if (registers_demo_seed(db, scale == ODS_SCALE_NATIONAL, cli_data_dir(cli_get(o, 4, "data")),
 					       &err) != BW_OK) {
 			fprintf(stderr, "bulwark: seeding the registers failed: %s\n", err.msg);
+			rc = 1;
+		} else if (findings_demo_seed(db, cli_data_dir(cli_get(o, 4, "data")), &err) != BW_OK) {
+			fprintf(stderr, "bulwark: seeding the findings failed: %s\n", err.msg);
 			rc = 1;
 		} else {
 			printf("Demo estate: %zu organisations, %lld users.\n", e.n, (long long)s.users);
