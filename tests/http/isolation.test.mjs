@@ -63,6 +63,29 @@ function leaks(text, forbidden) {
   return forbidden.filter((f) => t.includes(f));
 }
 
+// Every table that holds an org_id column is tenant data: its rows are
+// part of the fingerprint, every column of them, whichever module owns it.
+let tenantTables;
+async function tenantRows(inB) {
+  if (!tenantTables) {
+    const cols = inst.db.kind === 'postgres'
+      ? await inst.sql("SELECT table_name, column_name FROM information_schema.columns"
+        + " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position")
+      : await inst.sql("SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p"
+        + " WHERE m.type = 'table' ORDER BY m.name, p.cid");
+    const byTable = new Map();
+    for (const line of cols) {
+      const [t, c] = line.split('\t');
+      if (!byTable.has(t)) byTable.set(t, []);
+      byTable.get(t).push(c);
+    }
+    tenantTables = [...byTable].filter(([t, c]) => c.includes('org_id') && !['audit', 'users', 'org_history'].includes(t));
+    assert.ok(tenantTables.some(([t]) => t === 'systems'), 'the registers are in the fingerprint');
+  }
+  return tenantTables.map(([t, cols]) => `UNION ALL SELECT '${t}|' || ${cols.map((c) => `COALESCE(CAST(x."${c}" AS TEXT), '')`).join(" || '|' || ")}
+    FROM "${t}" x JOIN orgs o ON o.id = x.org_id, b WHERE ${inB('o.path')}`).join('\n');
+}
+
 // B's rows, read straight from the database: any change here is a breach.
 async function fingerprint(code) {
   const inB = (col) => `substr(${col}, 1, length(b.path)) = b.path`;
@@ -81,6 +104,7 @@ async function fingerprint(code) {
       JOIN users u ON u.id = r.user_id JOIN orgs o ON o.id = u.org_id, b WHERE ${inB('o.path')}
     UNION ALL SELECT 'audit|' || a.id || '|' || a.action FROM audit a JOIN orgs o ON o.id = a.org_id, b WHERE ${inB('o.path')}
     UNION ALL SELECT 'history|' || h.id FROM org_history h JOIN orgs o ON o.id = h.org_id, b WHERE ${inB('o.path')}
+    ${await tenantRows(inB)}
     ORDER BY 1`;
   return (await inst.sql(q)).join('\n');
 }
