@@ -47,6 +47,22 @@ void app_add_nav(const struct web_nav_entry *e)
 			nav[nnav++] = *e;
 }
 
+#define MAX_HOME_CARDS 16
+static const struct home_card *home_cards[MAX_HOME_CARDS];
+static size_t nhome_cards;
+
+void app_add_home_card(const struct home_card *card)
+{
+	if (nhome_cards < MAX_HOME_CARDS)
+		home_cards[nhome_cards++] = card;
+}
+
+size_t app_home_cards(const struct home_card *const **out)
+{
+	*out = home_cards;
+	return nhome_cards;
+}
+
 size_t app_route_count(void)
 {
 	return nroutes;

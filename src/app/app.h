@@ -87,6 +87,15 @@ struct app_config {
 void app_add_routes(const struct route *routes);          /* ended by {NULL} */
 void app_add_params(const struct route_param *params);    /* ended by {NULL} */
 void app_add_nav(const struct web_nav_entry *entries);    /* ended by {NULL} */
+/* A card on the home page: title, the link, and a line of text the module
+ * writes for the signed-in actor (fill text, at most n bytes; false hides
+ * the card, e.g. for a role the module has nothing for). */
+struct home_card {
+	const char *title;
+	const char *href;
+	bool (*text)(struct ctx *c, char *text, size_t n);
+};
+void app_add_home_card(const struct home_card *card);
 
 /* The http handler and its per-thread database connection. */
 void app_init(const struct app_config *cfg);
@@ -96,6 +105,8 @@ bool app_offload(struct http_req *req);
 
 /* Route tables, for `bulwark routes` and the isolation test. */
 size_t app_route_count(void);
+/* The home page's cards, in the order the modules added them. */
+size_t app_home_cards(const struct home_card *const **out);
 const struct route *app_route_at(size_t i);
 const struct route_param *app_param_find(const char *name);
 

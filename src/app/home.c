@@ -1,6 +1,7 @@
 /* home: the dashboard — who you are, what you can reach, and the parts of
  * the service still to come (clearly marked). */
 #include <stdio.h>
+#include <string.h>
 #include "app/app.h"
 #include "app/routes.h"
 
@@ -35,34 +36,37 @@ static void get_home(struct ctx *c)
 	web_card_link(b, "Users", text, orgs_role_allows(c->actor.role, ACT_MANAGE_USERS) ? "/users" : "/profile");
 	html_raw(b, "</li><li class=\"nhsuk-grid-column-one-third nhsuk-card-group__item\">");
 	web_card_link(b, "Your profile", "Password, two-factor authentication and API tokens", "/profile");
-	/* the registers (src/registers): critical systems in view, and the
-	 * tier-1 ones with no off-line backup (a gap that needs no clock) */
-	int64_t nsys = 0, nexposed = 0;
-	st = db_prep(c->db, "SELECT count(*), sum(CASE WHEN s.tier = 1 AND s.has_offline = 0 THEN 1 ELSE 0 END)"
-			    " FROM systems s JOIN orgs o ON o.id = s.org_id WHERE o.path >= ?1 AND o.path < ?2");
-	db_bind_text(st, 1, lo);
-	db_bind_text(st, 2, hi);
-	if (db_step(st) == DB_ROW) {
-		nsys = db_col_i64(st, 0);
-		nexposed = db_col_i64(st, 1);
-		db_reset(st);
+	/* the domain modules' own cards (registers, findings, ...) */
+	const struct home_card *const *cards;
+	size_t ncards = app_home_cards(&cards);
+	for (size_t i = 0; i < ncards; i++) {
+		if (!cards[i]->text(c, text, sizeof text))
+			continue;
+		html_raw(b, "</li><li class=\"nhsuk-grid-column-one-third nhsuk-card-group__item\">");
+		web_card_link(b, cards[i]->title, text, cards[i]->href);
 	}
-	html_raw(b, "</li><li class=\"nhsuk-grid-column-one-third nhsuk-card-group__item\">");
-	snprintf(text, sizeof text, "%lld critical system%s recorded; %lld tier 1 system%s with no off-line backup",
-		 (long long)nsys, nsys == 1 ? "" : "s", (long long)nexposed, nexposed == 1 ? "" : "s");
-	web_card_link(b, "Registers", text, "/registers");
-	html_raw(b, "</li></ul><h2>Coming later</h2><ul class=\"nhsuk-grid-row nhsuk-card-group\">");
+	html_raw(b, "</li></ul>");
+	/* what is still to come, until its module adds its own card */
 	static const char *const later[][2] = {
 		{ "Exposures", "Known vulnerabilities matched against your organisation's software." },
 		{ "Alerts", "Cyber alerts from the national team, and your response to each one." },
-		{ "Findings", "Unusual activity found in your event logs by the public Sigma rules." },
 	};
+	bool heading = false;
 	for (size_t i = 0; i < BW_NELEM(later); i++) {
+		bool has = false;
+		for (size_t k = 0; k < ncards; k++)
+			has = has || !strcmp(cards[k]->title, later[i][0]);
+		if (has)
+			continue;
+		if (!heading)
+			html_raw(b, "<h2>Coming later</h2><ul class=\"nhsuk-grid-row nhsuk-card-group\">");
+		heading = true;
 		html_raw(b, "<li class=\"nhsuk-grid-column-one-half nhsuk-card-group__item\">");
 		web_placeholder_card(b, later[i][0], later[i][1]);
 		html_raw(b, "</li>");
 	}
-	html_raw(b, "</ul>");
+	if (heading)
+		html_raw(b, "</ul>");
 	ctx_page_end(c);
 }
 

@@ -92,8 +92,27 @@ const struct worker_kind findings_kinds[] = {
 	{ NULL, NULL, 0, 0 },
 };
 
+/* The home page's card: new findings in view, counted only so far. */
+static bool home_text(struct ctx *c, char *text, size_t n)
+{
+	char lo[256], hi[256];
+	ctx_scope(c, lo, hi);
+	struct db_stmt *st = db_prep(c->db, "SELECT count(*) FROM (SELECT 1 FROM orgs o JOIN findings f ON f.org_id = o.id"
+					    " WHERE o.path >= ?1 AND o.path < ?2 AND f.state = 'new' LIMIT 10000) t");
+	db_bind_text(st, 1, lo);
+	db_bind_text(st, 2, hi);
+	int64_t k = db_step(st) == DB_ROW ? db_col_i64(st, 0) : 0;
+	db_reset(st);
+	snprintf(text, n, "%s%lld new finding%s from your event logs, by the public Sigma rules", k >= 10000 ? "over " : "",
+		 (long long)k, k == 1 ? "" : "s");
+	return true;
+}
+
+static const struct home_card home_card = { "Findings", "/findings", home_text };
+
 void findings_register(void)
 {
+	app_add_home_card(&home_card);
 	app_add_params(findings_params);
 	app_add_nav(nav);
 	app_add_routes(findings_routes);

@@ -364,6 +364,21 @@ static void api_rollup(struct ctx *c)
 	web_json_end(&j);
 }
 
+/* The home page's card: the tier-1 systems in view and how many have a gap. */
+static bool home_text(struct ctx *c, char *text, size_t n)
+{
+	struct gap_counts own, sub;
+	struct bw_error e = { 0 };
+	if (gaps_sync(c->db, &e) != BW_OK || gaps_read(c->db, c->actor.org_id, &own, &sub, &e) != BW_OK)
+		snprintf(text, n, "Critical systems, backups, software, suppliers and risks");
+	else
+		snprintf(text, n, "%lld tier 1 system%s in view; %lld with a gap to close", (long long)sub.systems,
+			 sub.systems == 1 ? "" : "s", (long long)sub.with_gaps);
+	return true;
+}
+
+const struct home_card registers_home_card = { "Registers", "/registers", home_text };
+
 const struct route registers_routes[] = {
 	{ "GET", "/registers", get_registers, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_VIEW, NULL },
 	{ "GET", "/orgs/{org}/registers", get_hub, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_VIEW, "org" },

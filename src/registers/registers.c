@@ -14,6 +14,7 @@ void registers_register(void)
 	app_add_params(components_params);
 	app_add_params(risks_params);
 	app_add_nav(nav);
+	app_add_home_card(&registers_home_card);
 	app_add_routes(registers_routes);
 	app_add_routes(suppliers_routes);
 	app_add_routes(systems_routes);

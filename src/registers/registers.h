@@ -32,6 +32,7 @@ extern const struct route suppliers_routes[];
 extern const struct route systems_routes[];
 extern const struct route components_routes[];
 extern const struct route risks_routes[];
+extern const struct home_card registers_home_card;   /* gaps.c */
 extern const struct route registers_routes[];     /* hub and gap roll-ups (gaps.c) */
 
 extern const struct route_param suppliers_params[];

@@ -1,6 +1,7 @@
 // systems: the critical systems register through the real server — an
 // organisation lead adds a system, a backup, a restore test and a
-// dependency and watches the computed gaps change; hostile input is refused
+// dependency and watches the computed gaps change; corrects a backup and a
+// restore test in place (page and API); hostile input is refused
 // naming the field and changes nothing; CSV exports are safe from formula
 // injection; the JSON API does the same as the pages; an ICS lead reads the
 // gaps roll-up and drills down; nobody reaches another organisation's
@@ -66,7 +67,7 @@ test('the hub: /registers leads to the organisation\'s registers with its system
   assert.match(hub.text, /Electronic patient record/);
   const home = await lead.get('/');
   assert.match(home.text, /href="\/registers"/);
-  assert.match(home.text, /\d+ critical systems recorded/);
+  assert.match(home.text, /\d+ tier 1 systems? in view; \d+ with a gap to close/);
 });
 
 test('a system with hostile input is refused, every bad field named, and nothing is added', async () => {
@@ -147,6 +148,108 @@ test('adding a system, a backup, a restore test and a dependency: the gaps follo
   // Active Directory was already a single point of failure; now one more tier-1 system leans on it
   assert.match(graph.text, /Active Directory<\/a><\/td>\s*<td[^>]*>System<\/td>\s*<td[^>]*>\d+/);
   assert.equal(await count(`SELECT count(*) FROM audit WHERE object = 'system:${sysId}'`), 8);
+});
+
+test('a backup and a restore test are corrected in place: the gaps follow, the audit says what changed', async () => {
+  const offId = (await inst.sql(`SELECT id FROM system_backups WHERE system_id = ${sysId} AND offline = 1`))[0];
+  let page = await lead.get(`/systems/${sysId}`);
+  assert.match(page.text, new RegExp(`href="/systems/${sysId}/backups/${offId}/edit">Edit<span class="nhsuk-u-visually-hidden"> backup: Weekly tape`));
+  assert.match(page.text, new RegExp(`href="/systems/${sysId}/restore-tests/\\d+/edit">Edit`));
+  const form = await lead.get(`/systems/${sysId}/backups/${offId}/edit`);
+  assert.equal(form.status, 200);
+  assert.match(form.text, /<h1>Change backup<\/h1>/);
+  assert.match(form.text, /id="method" name="method"[^>]*value="Weekly tape"/);
+  assert.match(form.text, /id="offline" name="offline" type="checkbox" value="1" checked/);
+  assert.match(form.text, /<option value="weekly" selected>/);
+  const backups = await count(`SELECT count(*) FROM system_backups WHERE system_id = ${sysId}`);
+
+  // without the session's CSRF token nothing changes
+  const forged = await lead.post(`/systems/${sysId}/backups/${offId}/edit`, { method: 'Weekly tape', frequency: 'weekly', location: 'Forged' }, { csrf: false });
+  assert.equal(forged.status, 403);
+  // bad input: the error summary names each field, and nothing changes
+  const bad = await lead.post(`/systems/${sysId}/backups/${offId}/edit`, { method: '', frequency: 'yearly', offline: '1', location: 'Tape safe' });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(pageErrors(bad.text).map((e) => e.field), ['method', 'frequency']);
+  assert.match(bad.text, /Enter how it is backed up/);
+  assert.match(bad.text, /<h1>Change backup<\/h1>/);
+  assert.deepEqual(await inst.sql(`SELECT method || '|' || frequency || '|' || offline || '|' || location FROM system_backups WHERE id = ${offId}`),
+    ['Weekly tape|weekly|1|Tape safe']);
+
+  // the off-line flag was ticked by mistake: unticking it opens the gap
+  const r = await lead.post(`/systems/${sysId}/backups/${offId}/edit`, { method: 'Weekly tape', frequency: 'weekly', location: 'Tape safe, estates building' });
+  assert.equal(r.status, 303, r.text.slice(0, 2000));
+  assert.equal(r.location, `/systems/${sysId}#backups`);
+  page = await lead.get(`/systems/${sysId}`);
+  assert.match(page.text, /Backup changed/);
+  assert.match(page.text, /No off-line backup/);
+  assert.match(page.text, /Tape safe, estates building/);
+  assert.equal(await count(`SELECT count(*) FROM system_backups WHERE system_id = ${sysId}`), backups, 'changed, not added');
+  const summary = (await inst.sql(`SELECT summary FROM audit WHERE action = 'system.backup.update' AND object = 'system:${sysId}' ORDER BY id DESC LIMIT 1`))[0];
+  assert.match(summary, /off-line copy: yes → no/);
+  assert.match(summary, /where it is kept: "Tape safe" → "Tape safe, estates building"/);
+  assert.equal(await count(`SELECT has_offline FROM systems WHERE id = ${sysId}`), 0);
+
+  // the newest restore test: a date that is not a date changes nothing
+  const rt = (await inst.sql(`SELECT id FROM restore_tests WHERE system_id = ${sysId} ORDER BY tested_on DESC LIMIT 1`))[0];
+  const rform = await lead.get(`/systems/${sysId}/restore-tests/${rt}/edit`);
+  assert.equal(rform.status, 200);
+  assert.match(rform.text, /<h1>Change restore test<\/h1>/);
+  assert.match(rform.text, /id="minutes" name="minutes"[^>]*value="90"/);
+  const before = await inst.sql(`SELECT tested_on || '|' || minutes FROM restore_tests WHERE id = ${rt}`);
+  for (const when of ['31 2 2026', daysAgo(-3)]) {
+    const t = await lead.post(`/systems/${sysId}/restore-tests/${rt}/edit`, { tested_on: when, result: 'success', minutes: '95' });
+    assert.equal(t.status, 400, when);
+    assert.deepEqual(pageErrors(t.text).map((e) => e.field), ['tested_on'], when);
+    assert.match(t.text, /Date of the test must be/);
+  }
+  assert.deepEqual(await inst.sql(`SELECT tested_on || '|' || minutes FROM restore_tests WHERE id = ${rt}`), before);
+  // it took 250 minutes, not 90: slower than the 4-hour objective
+  const t = await lead.post(`/systems/${sysId}/restore-tests/${rt}/edit`, { tested_on: daysAgo(2), result: 'success', minutes: '250' });
+  assert.equal(t.status, 303, t.text.slice(0, 2000));
+  page = await lead.get(`/systems/${sysId}`);
+  assert.match(page.text, /Restore test changed/);
+  assert.match(page.text, /Restore slower than the RTO/);
+  const rsum = (await inst.sql(`SELECT summary FROM audit WHERE action = 'system.restore_test.update' AND object = 'system:${sysId}'`))[0];
+  assert.match(rsum, /time taken: 90 minutes → 250 minutes/);
+});
+
+test('the API changes a backup and a restore test, naming the field it refuses', async () => {
+  const offId = (await inst.sql(`SELECT id FROM system_backups WHERE system_id = ${sysId} AND method = 'Weekly tape'`))[0];
+  const rt = (await inst.sql(`SELECT id FROM restore_tests WHERE system_id = ${sysId} ORDER BY tested_on DESC LIMIT 1`))[0];
+  let e = jsonError(await api.request('PUT', `/api/v1/systems/${sysId}/backups/${offId}`, { json: { frequency: 'yearly' } }), 400);
+  assert.equal(e.field, 'frequency');
+  e = jsonError(await api.request('PUT', `/api/v1/systems/${sysId}/backups/${offId}`, { json: { colour: 'red' } }), 400);
+  assert.equal(e.field, 'colour');
+  e = jsonError(await api.request('PUT', `/api/v1/systems/${sysId}/restore-tests/${rt}`, { json: { tested_on: '2199-01-01' } }), 400);
+  assert.equal(e.field, 'tested_on');
+  e = jsonError(await api.request('PUT', `/api/v1/systems/${sysId}/restore-tests/${rt}`, { json: { minutes: -4 } }), 400);
+  assert.equal(e.field, 'minutes');
+  assert.equal(await count(`SELECT minutes FROM restore_tests WHERE id = ${rt}`), 250);
+
+  let r = await api.request('PUT', `/api/v1/systems/${sysId}/backups/${offId}`, { json: { offline: true } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json().data.id, Number(offId));
+  assert.equal(r.json().data.offline, true);
+  assert.equal(r.json().data.method, 'Weekly tape', 'members left out keep their values');
+  assert.equal(r.json().data.location, 'Tape safe, estates building');
+  r = await api.request('PUT', `/api/v1/systems/${sysId}/restore-tests/${rt}`, { json: { minutes: 95, notes: 'Timed again' } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json().data.minutes, 95);
+  assert.equal(r.json().data.notes, 'Timed again');
+  assert.equal(r.json().data.result, 'success');
+  assert.deepEqual((await api.get(`/api/v1/systems/${sysId}`)).json().data.gaps, []);
+
+  // another system's item, even of the same organisation, is not found through this one
+  const [eprBk] = await inst.sql(`SELECT b.id FROM system_backups b JOIN systems s ON s.id = b.system_id JOIN orgs o ON o.id = s.org_id
+    WHERE o.code = 'RAL' AND s.id <> ${sysId} ORDER BY b.id LIMIT 1`);
+  const [eprRt] = await inst.sql(`SELECT r.id FROM restore_tests r JOIN systems s ON s.id = r.system_id JOIN orgs o ON o.id = s.org_id
+    WHERE o.code = 'RAL' AND s.id <> ${sysId} ORDER BY r.id LIMIT 1`);
+  const was = await inst.sql(`SELECT location FROM system_backups WHERE id = ${eprBk}`);
+  assert.equal((await api.request('PUT', `/api/v1/systems/${sysId}/backups/${eprBk}`, { json: { location: 'Moved' } })).status, 404);
+  assert.equal((await api.request('PUT', `/api/v1/systems/${sysId}/restore-tests/${eprRt}`, { json: { minutes: 1 } })).status, 404);
+  assert.equal((await lead.get(`/systems/${sysId}/backups/${eprBk}/edit`)).status, 404);
+  assert.equal((await lead.post(`/systems/${sysId}/restore-tests/${eprRt}/edit`, { tested_on: daysAgo(1), result: 'failed' })).status, 404);
+  assert.deepEqual(await inst.sql(`SELECT location FROM system_backups WHERE id = ${eprBk}`), was);
 });
 
 test('the list filters by gap and tier, and the CSV export cannot run formulas', async () => {
@@ -250,6 +353,26 @@ test('another organisation\'s systems answer 404 to pages and API, and stay as t
   assert.equal((await api.request('DELETE', `/api/v1/systems/${ran}`)).status, 404);
   assert.equal((await lead.get('/orgs/RAN/systems')).status, 404);
   assert.equal((await lead.get('/orgs/QMJ/gaps')).status, 404);
+  // nor their backups and restore tests, by page or API
+  const [ranSys] = await inst.sql(`SELECT s.id FROM systems s JOIN orgs o ON o.id = s.org_id WHERE o.code = 'RAN'
+    AND EXISTS (SELECT 1 FROM system_backups b WHERE b.system_id = s.id)
+    AND EXISTS (SELECT 1 FROM restore_tests r WHERE r.system_id = s.id) ORDER BY s.id LIMIT 1`);
+  assert.ok(ranSys, 'the demo gave a RAN system a backup and a restore test');
+  const [ranBk] = await inst.sql(`SELECT id FROM system_backups WHERE system_id = ${ranSys} ORDER BY id LIMIT 1`);
+  const [ranRt] = await inst.sql(`SELECT id FROM restore_tests WHERE system_id = ${ranSys} ORDER BY id LIMIT 1`);
+  const items = `SELECT (SELECT location || '|' || offline FROM system_backups WHERE id = ${ranBk}) || '|' ||
+    (SELECT tested_on || '|' || result FROM restore_tests WHERE id = ${ranRt})`;
+  const itemsBefore = await inst.sql(items);
+  assert.equal((await lead.get(`/systems/${ranSys}/backups/${ranBk}/edit`)).status, 404);
+  assert.equal((await lead.post(`/systems/${ranSys}/backups/${ranBk}/edit`, { method: 'x', frequency: 'daily', location: 'Taken' })).status, 404);
+  assert.equal((await lead.get(`/systems/${ranSys}/restore-tests/${ranRt}/edit`)).status, 404);
+  assert.equal((await lead.post(`/systems/${ranSys}/restore-tests/${ranRt}/edit`, { tested_on: daysAgo(1), result: 'failed' })).status, 404);
+  // an own system's id in the path does not open another organisation's item
+  assert.equal((await lead.get(`/systems/${sysId}/backups/${ranBk}/edit`)).status, 404);
+  assert.equal((await lead.post(`/systems/${sysId}/restore-tests/${ranRt}/edit`, { tested_on: daysAgo(1), result: 'failed' })).status, 404);
+  assert.equal((await api.request('PUT', `/api/v1/systems/${ranSys}/backups/${ranBk}`, { json: { offline: false } })).status, 404);
+  assert.equal((await api.request('PUT', `/api/v1/systems/${ranSys}/restore-tests/${ranRt}`, { json: { result: 'failed' } })).status, 404);
+  assert.deepEqual(await inst.sql(items), itemsBefore);
   // a dependency on another organisation's system is refused too
   await lead.get(`/systems/${sysId}/dependencies/new`);
   const d = await lead.post(`/systems/${sysId}/dependencies`, { kind: 'system', on_system: ran });
@@ -263,6 +386,9 @@ test('staff may read the register but not change it', async () => {
   await staff.signInFull(demoEmail('staff', 'RAL'), PASSWORD);
   assert.equal((await staff.get(`/systems/${sysId}`)).status, 200);
   assert.doesNotMatch((await staff.get(`/systems/${sysId}`)).text, /Add a backup/);
+  assert.doesNotMatch((await staff.get(`/systems/${sysId}`)).text, /\/edit">Edit/);
+  const bk = (await inst.sql(`SELECT id FROM system_backups WHERE system_id = ${sysId} ORDER BY id LIMIT 1`))[0];
+  assert.equal((await staff.get(`/systems/${sysId}/backups/${bk}/edit`)).status, 403);
   assert.equal((await staff.get('/orgs/RAL/systems/new')).status, 403);
   const before = await count(ralSystems);
   assert.equal((await staff.post('/orgs/RAL/systems', systemForm({ name: 'By staff' }))).status, 403);
