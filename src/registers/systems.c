@@ -1,8 +1,8 @@
 /*
  * systems: the critical systems register's pages — an organisation's
  * systems (search, filters, pagination, CSV), one system with its computed
- * gaps, backups, restore tests and dependencies, the forms that change
- * them, and the organisation's dependency graph with its single points of
+ * gaps, backups, restore tests and dependencies, the forms that add,
+ * change and delete them, and the organisation's dependency graph with its single points of
  * failure. The path parameters {system}, {backup}, {restore} and
  * {dependency} are registered here with how to find their owner. The API
  * is in systems_api.c; storage in systems_data.c.
@@ -191,6 +191,15 @@ static void delete_button(struct ctx *c, const char *action, const char *what)
 		       "data-module=\"nhsuk-button\" type=\"submit\">Delete<span class=\"nhsuk-u-visually-hidden\"> %s"
 		       "</span></button>\n", what);
 	web_form_end(b);
+}
+
+/* A link to an item's edit page, beside its delete button. */
+static void edit_link(struct ctx *c, const char *href, const char *what)
+{
+	struct buf *b = &c->resp->body;
+	html_raw(b, "<p class=\"nhsuk-u-margin-bottom-2\"><a href=\"");
+	html_href(b, href);
+	html_printf(b, "\">Edit<span class=\"nhsuk-u-visually-hidden\"> %s</span></a></p>\n", what);
 }
 
 /* ---- list ---- */
@@ -640,7 +649,7 @@ static void backups_section(struct ctx *c, const struct reg_system *s, bool edit
 					    " WHERE system_id = ?1 ORDER BY id");
 	db_bind_i64(st, 1, s->id);
 	struct web_column cols[] = { { "How it is backed up", false }, { "How often", false }, { "Off-line copy", false },
-				     { "Immutable copy", false }, { "Where it is kept", false }, { "Action", false } };
+				     { "Immutable copy", false }, { "Where it is kept", false }, { "Actions", false } };
 	size_t ncols = edit ? 6 : 5;
 	struct web_table t;
 	web_table_begin(&t, b, count_caption(c, "system_backups", s->id, "backup", "backups"), cols, ncols);
@@ -654,10 +663,12 @@ static void backups_section(struct ctx *c, const struct reg_system *s, bool edit
 		web_table_cell(&t, db_col_i64(st, 4) ? "Yes" : "No");
 		web_table_cell(&t, db_col_text(st, 5));
 		if (edit) {
+			const char *what = arena_printf(c->arena, "backup: %s", db_col_text(st, 1));
 			web_table_cell_open(&t);
+			edit_link(c, sys_href(c, s->id, arena_printf(c->arena, "/backups/%lld/edit",
+								     (long long)db_col_i64(st, 0))), what);
 			delete_button(c, sys_href(c, s->id, arena_printf(c->arena, "/backups/%lld/delete",
-									 (long long)db_col_i64(st, 0))),
-				      arena_printf(c->arena, "backup: %s", db_col_text(st, 1)));
+									 (long long)db_col_i64(st, 0))), what);
 			web_table_cell_close(&t);
 		}
 		web_table_row_end(&t);
@@ -679,7 +690,7 @@ static void restores_section(struct ctx *c, const struct reg_system *s, bool edi
 					    " WHERE r.system_id = ?1 ORDER BY r.tested_on DESC, r.id DESC LIMIT 100");
 	db_bind_i64(st, 1, s->id);
 	struct web_column cols[] = { { "Date", false }, { "Result", false }, { "Time taken", false },
-				     { "Backup restored", false }, { "Notes", false }, { "Action", false } };
+				     { "Backup restored", false }, { "Notes", false }, { "Actions", false } };
 	size_t ncols = edit ? 6 : 5;
 	struct web_table t;
 	web_table_begin(&t, b, count_caption(c, "restore_tests", s->id, "restore test, newest first",
@@ -701,10 +712,12 @@ static void restores_section(struct ctx *c, const struct reg_system *s, bool edi
 		web_table_cell(&t, db_col_text(st, 4) ? db_col_text(st, 4) : "Not recorded");
 		web_table_cell(&t, db_col_text(st, 5));
 		if (edit) {
+			const char *what = arena_printf(c->arena, "restore test of %s", d);
 			web_table_cell_open(&t);
+			edit_link(c, sys_href(c, s->id, arena_printf(c->arena, "/restore-tests/%lld/edit",
+								     (long long)db_col_i64(st, 0))), what);
 			delete_button(c, sys_href(c, s->id, arena_printf(c->arena, "/restore-tests/%lld/delete",
-									 (long long)db_col_i64(st, 0))),
-				      arena_printf(c->arena, "restore test of %s", d));
+									 (long long)db_col_i64(st, 0))), what);
 			web_table_cell_close(&t);
 		}
 		web_table_row_end(&t);
@@ -868,8 +881,8 @@ static void get_backup_new(struct ctx *c)
 }
 
 /* The restore form: "which backup" lists this system's backups. */
-static void restore_page(struct ctx *c, const struct reg_system *s, const char *const *v,
-			 const struct web_form_errors *errs)
+static void restore_form(struct ctx *c, const struct reg_system *s, const char *title, const char *action,
+			 const char *submit, const char *const *v, const struct web_form_errors *errs)
 {
 	struct web_field f[RF_COUNT];
 	memcpy(f, restore_fields, sizeof f);
@@ -886,8 +899,13 @@ static void restore_page(struct ctx *c, const struct reg_system *s, const char *
 	f[RF_BACKUP].type = WEB_FIELD_SELECT;
 	f[RF_BACKUP].options = opts;
 	f[RF_BACKUP].options_n = n;
-	item_form(c, s, "Record a restore test", sys_href(c, s->id, "/restore-tests"), f, RF_COUNT, v, errs,
-		  "Save restore test");
+	item_form(c, s, title, action, f, RF_COUNT, v, errs, submit);
+}
+
+static void restore_page(struct ctx *c, const struct reg_system *s, const char *const *v,
+			 const struct web_form_errors *errs)
+{
+	restore_form(c, s, "Record a restore test", sys_href(c, s->id, "/restore-tests"), "Save restore test", v, errs);
 }
 
 static void get_restore_new(struct ctx *c)
@@ -1026,6 +1044,139 @@ static void post_dep(struct ctx *c)
 	post_item(c, dep_fields, DF_COUNT, systems_dep_add, dep_page, "#dependencies", "Dependency added");
 }
 
+/* ---- changing a backup or restore test ---- */
+
+/* The route's backup of s as form values, or a 404 answered when it is not
+ * one of this system's. */
+static bool load_backup(struct ctx *c, const struct reg_system *s, int64_t *id, const char **v)
+{
+	if (!str_to_i64(str_c(ctx_param(c, "backup")), 1, INT64_MAX, id)) {
+		ctx_fail(c, BW_ENOTFOUND, NULL, "Page not found");
+		return false;
+	}
+	struct db_stmt *st = db_prep(c->db, "SELECT method, frequency, offline, immutable, location FROM system_backups"
+					    " WHERE id = ?1 AND system_id = ?2");
+	db_bind_i64(st, 1, *id);
+	db_bind_i64(st, 2, s->id);
+	if (db_step(st) != DB_ROW) {
+		ctx_fail(c, BW_ENOTFOUND, NULL, "Page not found");
+		return false;
+	}
+	v[BF_METHOD] = arena_strdup(c->arena, db_col_text(st, 0));
+	v[BF_FREQUENCY] = arena_strdup(c->arena, db_col_text(st, 1));
+	v[BF_OFFLINE] = db_col_i64(st, 2) ? "1" : "";
+	v[BF_IMMUTABLE] = db_col_i64(st, 3) ? "1" : "";
+	v[BF_LOCATION] = arena_strdup(c->arena, db_col_text(st, 4));
+	db_reset(st);
+	return true;
+}
+
+static bool load_restore(struct ctx *c, const struct reg_system *s, int64_t *id, const char **v)
+{
+	if (!str_to_i64(str_c(ctx_param(c, "restore")), 1, INT64_MAX, id)) {
+		ctx_fail(c, BW_ENOTFOUND, NULL, "Page not found");
+		return false;
+	}
+	struct db_stmt *st = db_prep(c->db, "SELECT tested_on, result, minutes, backup_id, notes FROM restore_tests"
+					    " WHERE id = ?1 AND system_id = ?2");
+	db_bind_i64(st, 1, *id);
+	db_bind_i64(st, 2, s->id);
+	if (db_step(st) != DB_ROW) {
+		ctx_fail(c, BW_ENOTFOUND, NULL, "Page not found");
+		return false;
+	}
+	char d[24];
+	systems_date_format(db_col_i64(st, 0), d);
+	v[RF_DATE] = arena_strdup(c->arena, d);
+	v[RF_RESULT] = arena_strdup(c->arena, db_col_text(st, 1));
+	v[RF_MINUTES] = db_col_isnull(st, 2) ? "" : arena_printf(c->arena, "%lld", (long long)db_col_i64(st, 2));
+	v[RF_BACKUP] = db_col_isnull(st, 3) ? "" : arena_printf(c->arena, "%lld", (long long)db_col_i64(st, 3));
+	v[RF_NOTES] = arena_strdup(c->arena, db_col_text(st, 4) ? db_col_text(st, 4) : "");
+	db_reset(st);
+	return true;
+}
+
+static void backup_edit_page(struct ctx *c, const struct reg_system *s, int64_t id, const char *const *v,
+			     const struct web_form_errors *errs)
+{
+	item_form(c, s, "Change backup", sys_href(c, s->id, arena_printf(c->arena, "/backups/%lld/edit", (long long)id)),
+		  backup_fields, BF_COUNT, v, errs, "Save backup");
+}
+
+static void restore_edit_page(struct ctx *c, const struct reg_system *s, int64_t id, const char *const *v,
+			      const struct web_form_errors *errs)
+{
+	restore_form(c, s, "Change restore test",
+		     sys_href(c, s->id, arena_printf(c->arena, "/restore-tests/%lld/edit", (long long)id)),
+		     "Save restore test", v, errs);
+}
+
+typedef bool (*load_item_fn)(struct ctx *, const struct reg_system *, int64_t *, const char **);
+typedef void (*edit_page_fn)(struct ctx *, const struct reg_system *, int64_t, const char *const *,
+			     const struct web_form_errors *);
+typedef enum bw_err (*update_fn)(struct db *, const struct actor *, int64_t, int64_t, const char *const *,
+				 struct bw_error *);
+
+static void get_item_edit(struct ctx *c, size_t n, load_item_fn load, edit_page_fn page)
+{
+	struct reg_system s;
+	int64_t id;
+	const char **v = arena_alloc(c->arena, n * sizeof *v);
+	if (!load_system(c, &s) || !load(c, &s, &id, v))
+		return;
+	page(c, &s, id, v, NULL);
+}
+
+static void post_item_edit(struct ctx *c, const struct web_field *f, size_t n, load_item_fn load, update_fn update,
+			   edit_page_fn page, const char *anchor, const char *flash)
+{
+	struct reg_system s;
+	int64_t id;
+	const char **v = arena_alloc(c->arena, n * sizeof *v);
+	if (!load_system(c, &s) || !load(c, &s, &id, v))
+		return;
+	form_values(c, f, n, v);
+	struct web_form form = { .fields = f, .fields_n = n };
+	struct web_form_errors errs;
+	web_form_errors_init(&errs);
+	struct bw_error e = { 0 };
+	if (web_form_validate(&form, v, &errs) == BW_OK && update(c->db, &c->actor, s.id, id, v, &e) != BW_OK) {
+		if (e.code == BW_ENOTFOUND)
+			return ctx_fail(c, BW_ENOTFOUND, NULL, "Page not found");
+		if (e.code == BW_EDB || e.code == BW_EINTERNAL)
+			return ctx_error(c, 500, &e);
+		web_form_errors_add(&errs, e.field[0] ? e.field : f[0].name, e.msg);
+	}
+	if (errs.n) {
+		page(c, &s, id, v, &errs);
+		c->resp->status = 400;
+		return;
+	}
+	ctx_redirect(c, sys_href(c, s.id, anchor), flash);
+}
+
+static void get_backup_edit(struct ctx *c)
+{
+	get_item_edit(c, BF_COUNT, load_backup, backup_edit_page);
+}
+
+static void post_backup_edit(struct ctx *c)
+{
+	post_item_edit(c, backup_fields, BF_COUNT, load_backup, systems_backup_update, backup_edit_page, "#backups",
+		       "Backup changed");
+}
+
+static void get_restore_edit(struct ctx *c)
+{
+	get_item_edit(c, RF_COUNT, load_restore, restore_edit_page);
+}
+
+static void post_restore_edit(struct ctx *c)
+{
+	post_item_edit(c, restore_fields, RF_COUNT, load_restore, systems_restore_update, restore_edit_page,
+		       "#restore-tests", "Restore test changed");
+}
+
 typedef enum bw_err (*del_fn)(struct db *, const struct actor *, int64_t, int64_t, struct bw_error *);
 
 static void post_item_delete(struct ctx *c, const char *param, del_fn del, const char *anchor, const char *flash)
@@ -1151,10 +1302,18 @@ const struct route systems_routes[] = {
 	{ "POST", "/systems/{system}/delete", post_delete, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_EDIT, "system" },
 	{ "GET", "/systems/{system}/backups/new", get_backup_new, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_EDIT, "system" },
 	{ "POST", "/systems/{system}/backups", post_backup, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_EDIT, "system" },
+	{ "GET", "/systems/{system}/backups/{backup}/edit", get_backup_edit, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_EDIT,
+	  "backup" },
+	{ "POST", "/systems/{system}/backups/{backup}/edit", post_backup_edit, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_EDIT,
+	  "backup" },
 	{ "POST", "/systems/{system}/backups/{backup}/delete", post_backup_delete, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_EDIT,
 	  "backup" },
 	{ "GET", "/systems/{system}/restore-tests/new", get_restore_new, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_EDIT, "system" },
 	{ "POST", "/systems/{system}/restore-tests", post_restore, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_EDIT, "system" },
+	{ "GET", "/systems/{system}/restore-tests/{restore}/edit", get_restore_edit, ROUTE_PAGE, AUTH_SIGNED_IN,
+	  ACT_EDIT, "restore" },
+	{ "POST", "/systems/{system}/restore-tests/{restore}/edit", post_restore_edit, ROUTE_PAGE, AUTH_SIGNED_IN,
+	  ACT_EDIT, "restore" },
 	{ "POST", "/systems/{system}/restore-tests/{restore}/delete", post_restore_delete, ROUTE_PAGE, AUTH_SIGNED_IN,
 	  ACT_EDIT, "restore" },
 	{ "GET", "/systems/{system}/dependencies/new", get_dep_new, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_EDIT, "system" },

@@ -3,7 +3,8 @@
  * organisation's systems (GET list with the page's filters, POST), one
  * system (GET with its backups, restore tests, dependencies and gaps; PUT
  * changes the fields it names; DELETE), and its backups, restore tests and
- * dependencies as sub-resources (GET, POST, DELETE). Bodies are checked
+ * dependencies as sub-resources (GET, POST, DELETE; PUT changes the fields
+ * a backup or restore test body names). Bodies are checked
  * against the same field tables as the pages; every refusal names its
  * field, and an unknown member is refused rather than ignored.
  */
@@ -147,12 +148,13 @@ static void system_json(struct ctx *c, struct web_json *j, const struct reg_syst
 	web_json_end(j);
 }
 
-static void backups_json(struct ctx *c, struct web_json *j, int64_t system_id)
+/* The system's backups as objects (item: only that one; 0: all). */
+static void backup_objects(struct ctx *c, struct web_json *j, int64_t system_id, int64_t item)
 {
 	struct db_stmt *st = db_prep(c->db, "SELECT id, method, frequency, offline, immutable, location FROM system_backups"
-					    " WHERE system_id = ?1 ORDER BY id");
+					    " WHERE system_id = ?1 AND (?2 = 0 OR id = ?2) ORDER BY id");
 	db_bind_i64(st, 1, system_id);
-	web_json_array(j);
+	db_bind_i64(st, 2, item);
 	while (db_step(st) == DB_ROW) {
 		web_json_object(j);
 		web_json_key(j, "id");
@@ -169,15 +171,21 @@ static void backups_json(struct ctx *c, struct web_json *j, int64_t system_id)
 		web_json_str(j, db_col_text(st, 5));
 		web_json_end(j);
 	}
+}
+
+static void backups_json(struct ctx *c, struct web_json *j, int64_t system_id)
+{
+	web_json_array(j);
+	backup_objects(c, j, system_id, 0);
 	web_json_end(j);
 }
 
-static void restores_json(struct ctx *c, struct web_json *j, int64_t system_id)
+static void restore_objects(struct ctx *c, struct web_json *j, int64_t system_id, int64_t item)
 {
 	struct db_stmt *st = db_prep(c->db, "SELECT id, tested_on, result, minutes, backup_id, notes FROM restore_tests"
-					    " WHERE system_id = ?1 ORDER BY tested_on DESC, id DESC");
+					    " WHERE system_id = ?1 AND (?2 = 0 OR id = ?2) ORDER BY tested_on DESC, id DESC");
 	db_bind_i64(st, 1, system_id);
-	web_json_array(j);
+	db_bind_i64(st, 2, item);
 	while (db_step(st) == DB_ROW) {
 		char d[16];
 		systems_date_iso(db_col_i64(st, 1), d);
@@ -194,6 +202,12 @@ static void restores_json(struct ctx *c, struct web_json *j, int64_t system_id)
 		web_json_str(j, db_col_text(st, 5));
 		web_json_end(j);
 	}
+}
+
+static void restores_json(struct ctx *c, struct web_json *j, int64_t system_id)
+{
+	web_json_array(j);
+	restore_objects(c, j, system_id, 0);
 	web_json_end(j);
 }
 
@@ -426,6 +440,75 @@ void systems_api_restore_add(struct ctx *c)
 void systems_api_dep_add(struct ctx *c)
 {
 	add_part(c, dep_fields, DF_COUNT, systems_dep_add);
+}
+
+/* ---- changing a backup or restore test: members left out keep their values ---- */
+
+typedef enum bw_err (*update_fn)(struct db *, const struct actor *, int64_t, int64_t, const char *const *,
+				 struct bw_error *);
+
+/* v holds the item's current values; the body's members replace them. */
+static void put_part(struct ctx *c, const struct web_field *f, size_t n, const char **v, int64_t system_id,
+		     int64_t id, update_fn update, void (*objects)(struct ctx *, struct web_json *, int64_t, int64_t))
+{
+	bool *given = arena_alloc(c->arena, n * sizeof *given);
+	if (!body_values(c, f, n, v, given))
+		return;
+	struct bw_error e = { 0 };
+	if (update(c->db, &c->actor, system_id, id, v, &e) != BW_OK)
+		return fail_with(c, &e);
+	struct web_json j;
+	ctx_json_begin(c, &j);
+	web_json_object(&j);
+	web_json_key(&j, "data");
+	objects(c, &j, system_id, id);
+	web_json_end(&j);
+}
+
+void systems_api_backup_put(struct ctx *c)
+{
+	struct reg_system s;
+	int64_t id;
+	if (!load(c, &s) || !path_id(c, "backup", &id))
+		return;
+	struct db_stmt *st = db_prep(c->db, "SELECT method, frequency, offline, immutable, location FROM system_backups"
+					    " WHERE id = ?1 AND system_id = ?2");
+	db_bind_i64(st, 1, id);
+	db_bind_i64(st, 2, s.id);
+	if (db_step(st) != DB_ROW)
+		return ctx_fail(c, BW_ENOTFOUND, NULL, "This system has no such backup");
+	const char **v = arena_alloc(c->arena, BF_COUNT * sizeof *v);
+	v[BF_METHOD] = arena_strdup(c->arena, db_col_text(st, 0));
+	v[BF_FREQUENCY] = arena_strdup(c->arena, db_col_text(st, 1));
+	v[BF_OFFLINE] = db_col_i64(st, 2) ? "1" : "";
+	v[BF_IMMUTABLE] = db_col_i64(st, 3) ? "1" : "";
+	v[BF_LOCATION] = arena_strdup(c->arena, db_col_text(st, 4));
+	db_reset(st);
+	put_part(c, backup_fields, BF_COUNT, v, s.id, id, systems_backup_update, backup_objects);
+}
+
+void systems_api_restore_put(struct ctx *c)
+{
+	struct reg_system s;
+	int64_t id;
+	if (!load(c, &s) || !path_id(c, "restore", &id))
+		return;
+	struct db_stmt *st = db_prep(c->db, "SELECT tested_on, result, minutes, backup_id, notes FROM restore_tests"
+					    " WHERE id = ?1 AND system_id = ?2");
+	db_bind_i64(st, 1, id);
+	db_bind_i64(st, 2, s.id);
+	if (db_step(st) != DB_ROW)
+		return ctx_fail(c, BW_ENOTFOUND, NULL, "This system has no such restore test");
+	const char **v = arena_alloc(c->arena, RF_COUNT * sizeof *v);
+	char d[16];
+	systems_date_iso(db_col_i64(st, 0), d);
+	v[RF_DATE] = arena_strdup(c->arena, d);
+	v[RF_RESULT] = arena_strdup(c->arena, db_col_text(st, 1));
+	v[RF_MINUTES] = db_col_isnull(st, 2) ? "" : arena_printf(c->arena, "%lld", (long long)db_col_i64(st, 2));
+	v[RF_BACKUP] = db_col_isnull(st, 3) ? "" : arena_printf(c->arena, "%lld", (long long)db_col_i64(st, 3));
+	v[RF_NOTES] = arena_strdup(c->arena, db_col_text(st, 4) ? db_col_text(st, 4) : "");
+	db_reset(st);
+	put_part(c, restore_fields, RF_COUNT, v, s.id, id, systems_restore_update, restore_objects);
 }
 
 typedef enum bw_err (*del_fn)(struct db *, const struct actor *, int64_t, int64_t, struct bw_error *);

@@ -812,17 +812,19 @@ static enum bw_err backup_add_tx(struct db *db, void *arg, struct bw_error *err)
 	return audit(db, d->by, org, "system.backup.add", d->system_id, summary, err);
 }
 
-/* Runs fn over trimmed, validated values. */
-static enum bw_err run_item(struct db *db, const struct actor *by, int64_t system_id, const struct web_field *f,
-			    size_t n, const char *const *v, enum bw_err (*fn)(struct db *, void *, struct bw_error *),
-			    int64_t *id_out, struct bw_error *err)
+/* Runs fn over trimmed, validated values (item_id: the backup or restore
+ * test being changed; 0 when adding). */
+static enum bw_err run_item(struct db *db, const struct actor *by, int64_t system_id, int64_t item_id,
+			    const struct web_field *f, size_t n, const char *const *v,
+			    enum bw_err (*fn)(struct db *, void *, struct bw_error *), int64_t *id_out,
+			    struct bw_error *err)
 {
 	struct arena a;
 	arena_init(&a);
 	const char **t = arena_alloc(&a, n * sizeof *t);
 	for (size_t i = 0; i < n; i++)
 		t[i] = trimmed(&a, v[i]);
-	struct del_args d = { .by = by, .system_id = system_id, .v = t };
+	struct del_args d = { .by = by, .system_id = system_id, .item_id = item_id, .v = t };
 	enum bw_err rc = validate(f, n, t, err);
 	if (rc == BW_OK)
 		rc = db_tx(db, true, fn, &d, err);
@@ -835,7 +837,18 @@ static enum bw_err run_item(struct db *db, const struct actor *by, int64_t syste
 enum bw_err systems_backup_add(struct db *db, const struct actor *by, int64_t system_id,
 			       const char *const v[BF_COUNT], int64_t *id_out, struct bw_error *err)
 {
-	return run_item(db, by, system_id, backup_fields, BF_COUNT, v, backup_add_tx, id_out, err);
+	return run_item(db, by, system_id, 0, backup_fields, BF_COUNT, v, backup_add_tx, id_out, err);
+}
+
+/* Whether backup is one of the system's backups. */
+static bool backup_of(struct db *db, int64_t backup, int64_t system_id)
+{
+	struct db_stmt *st = db_prep(db, "SELECT count(*) FROM system_backups WHERE id = ?1 AND system_id = ?2");
+	db_bind_i64(st, 1, backup);
+	db_bind_i64(st, 2, system_id);
+	int64_t ok = db_step(st) == DB_ROW ? db_col_i64(st, 0) : 0;
+	db_reset(st);
+	return ok != 0;
 }
 
 static enum bw_err restore_add_tx(struct db *db, void *arg, struct bw_error *err)
@@ -846,15 +859,8 @@ static enum bw_err restore_add_tx(struct db *db, void *arg, struct bw_error *err
 	if (system_org(db, d->system_id, &org, name, sizeof name) != BW_OK)
 		return bw_fail(err, BW_ENOTFOUND, NULL, "No such system");
 	int64_t backup = opt_i64(d->v[RF_BACKUP]);
-	if (backup > 0) {
-		struct db_stmt *st = db_prep(db, "SELECT count(*) FROM system_backups WHERE id = ?1 AND system_id = ?2");
-		db_bind_i64(st, 1, backup);
-		db_bind_i64(st, 2, d->system_id);
-		int64_t ok = db_step(st) == DB_ROW ? db_col_i64(st, 0) : 0;
-		db_reset(st);
-		if (!ok)
-			return bw_fail(err, BW_EINVAL, "backup", "Select a backup of this system from the list");
-	}
+	if (backup > 0 && !backup_of(db, backup, d->system_id))
+		return bw_fail(err, BW_EINVAL, "backup", "Select a backup of this system from the list");
 	struct db_stmt *st = db_prep(db, "SELECT count(*) FROM restore_tests WHERE system_id = ?1");
 	db_bind_i64(st, 1, d->system_id);
 	int64_t n = db_step(st) == DB_ROW ? db_col_i64(st, 0) : 0;
@@ -887,7 +893,184 @@ static enum bw_err restore_add_tx(struct db *db, void *arg, struct bw_error *err
 enum bw_err systems_restore_add(struct db *db, const struct actor *by, int64_t system_id,
 				const char *const v[RF_COUNT], int64_t *id_out, struct bw_error *err)
 {
-	return run_item(db, by, system_id, restore_fields, RF_COUNT, v, restore_add_tx, id_out, err);
+	return run_item(db, by, system_id, 0, restore_fields, RF_COUNT, v, restore_add_tx, id_out, err);
+}
+
+/* ---- changing a backup or a restore test ----
+ * The audit summary lists each field that changed as "old → new", so the
+ * trail shows what a mistyped date or location was corrected from. */
+
+static void change_note(struct buf *b, const char *label, const char *was, const char *now, bool quote)
+{
+	if (!strcmp(was, now))
+		return;
+	const char *q = quote ? "\"" : "";
+	buf_printf(b, "%s%s: %s%s%s → %s%s%s", b->len ? "; " : "", label, q, was, q, q, now, q);
+}
+
+static enum bw_err audit_changes(struct db *db, const struct actor *by, int64_t org, const char *action,
+				 int64_t system_id, const char *what, const char *name, struct buf *changes,
+				 struct bw_error *err)
+{
+	struct buf s;
+	buf_init(&s);
+	buf_printf(&s, "Changed a %s of \"%s\": %s", what, name, changes->len ? buf_cstr(changes) : "nothing changed");
+	enum bw_err rc = audit(db, by, org, action, system_id, buf_cstr(&s), err);
+	buf_free(&s);
+	return rc;
+}
+
+static enum bw_err backup_update_tx(struct db *db, void *arg, struct bw_error *err)
+{
+	struct del_args *d = arg;
+	int64_t org;
+	char name[LIM_NAME + 1];
+	if (system_org(db, d->system_id, &org, name, sizeof name) != BW_OK)
+		return bw_fail(err, BW_ENOTFOUND, NULL, "No such system");
+	struct db_stmt *st = db_prep(db, "SELECT method, frequency, offline, immutable, location FROM system_backups"
+					 " WHERE id = ?1 AND system_id = ?2");
+	db_bind_i64(st, 1, d->item_id);
+	db_bind_i64(st, 2, d->system_id);
+	int rc = db_step(st);
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? bw_fail(err, BW_ENOTFOUND, NULL, "This system has no such backup")
+				     : db_fail(db, err, "reading the backup");
+	/* values were limited to LIM_NAME characters when stored: 4 bytes each at most */
+	char method[4 * LIM_NAME + 1], freq[32], location[4 * LIM_NAME + 1];
+	snprintf(method, sizeof method, "%s", db_col_text(st, 0));
+	snprintf(freq, sizeof freq, "%s", db_col_text(st, 1));
+	bool offline = db_col_i64(st, 2) != 0, immutable = db_col_i64(st, 3) != 0;
+	snprintf(location, sizeof location, "%s", db_col_text(st, 4));
+	db_reset(st);
+
+	st = db_prep(db, "UPDATE system_backups SET method = ?3, frequency = ?4, offline = ?5, immutable = ?6,"
+			 " location = ?7 WHERE id = ?1 AND system_id = ?2");
+	db_bind_i64(st, 1, d->item_id);
+	db_bind_i64(st, 2, d->system_id);
+	db_bind_text(st, 3, d->v[BF_METHOD]);
+	db_bind_text(st, 4, d->v[BF_FREQUENCY]);
+	db_bind_i64(st, 5, checked(d->v[BF_OFFLINE]));
+	db_bind_i64(st, 6, checked(d->v[BF_IMMUTABLE]));
+	db_bind_text(st, 7, d->v[BF_LOCATION]);
+	if (db_step(st) != DB_DONE)
+		return db_fail(db, err, "changing the backup");
+	if (systems_refresh_facts(db, d->system_id, err) != BW_OK)
+		return err->code;
+
+	struct buf ch;
+	buf_init(&ch);
+	change_note(&ch, "how it is backed up", method, d->v[BF_METHOD], true);
+	const char *fl = systems_frequency_label(freq);
+	change_note(&ch, "how often", fl ? fl : freq, systems_frequency_label(d->v[BF_FREQUENCY]), false);
+	change_note(&ch, "off-line copy", offline ? "yes" : "no", checked(d->v[BF_OFFLINE]) ? "yes" : "no", false);
+	change_note(&ch, "immutable copy", immutable ? "yes" : "no", checked(d->v[BF_IMMUTABLE]) ? "yes" : "no", false);
+	change_note(&ch, "where it is kept", location, d->v[BF_LOCATION], true);
+	enum bw_err arc = audit_changes(db, d->by, org, "system.backup.update", d->system_id, "backup", name, &ch, err);
+	buf_free(&ch);
+	return arc;
+}
+
+enum bw_err systems_backup_update(struct db *db, const struct actor *by, int64_t system_id, int64_t backup_id,
+				  const char *const v[BF_COUNT], struct bw_error *err)
+{
+	return run_item(db, by, system_id, backup_id, backup_fields, BF_COUNT, v, backup_update_tx, NULL, err);
+}
+
+/* The method of a backup, for a summary ("not recorded" for none). */
+static void backup_method(struct db *db, int64_t id, char *out, size_t n)
+{
+	snprintf(out, n, "not recorded");
+	if (id <= 0)
+		return;
+	struct db_stmt *st = db_prep(db, "SELECT method FROM system_backups WHERE id = ?1");
+	db_bind_i64(st, 1, id);
+	if (db_step(st) == DB_ROW) {
+		snprintf(out, n, "\"%s\"", db_col_text(st, 0));
+		db_reset(st);
+	}
+}
+
+static void minutes_text(int64_t m, char out[32])
+{
+	if (m < 0)
+		snprintf(out, 32, "not recorded");
+	else
+		snprintf(out, 32, "%lld minutes", (long long)m);
+}
+
+static enum bw_err restore_update_tx(struct db *db, void *arg, struct bw_error *err)
+{
+	struct del_args *d = arg;
+	int64_t org;
+	char name[LIM_NAME + 1];
+	if (system_org(db, d->system_id, &org, name, sizeof name) != BW_OK)
+		return bw_fail(err, BW_ENOTFOUND, NULL, "No such system");
+	/* notes run to thousands of characters: compared here, not copied */
+	struct db_stmt *st = db_prep(db, "SELECT tested_on, result, minutes, backup_id,"
+					 " CASE WHEN notes = ?3 THEN 1 ELSE 0 END FROM restore_tests"
+					 " WHERE id = ?1 AND system_id = ?2");
+	db_bind_i64(st, 1, d->item_id);
+	db_bind_i64(st, 2, d->system_id);
+	db_bind_text(st, 3, d->v[RF_NOTES]);
+	int rc = db_step(st);
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? bw_fail(err, BW_ENOTFOUND, NULL, "This system has no such restore test")
+				     : db_fail(db, err, "reading the restore test");
+	int64_t was_day = db_col_i64(st, 0);
+	char was_result[16];
+	snprintf(was_result, sizeof was_result, "%s", db_col_text(st, 1));
+	int64_t was_minutes = db_col_isnull(st, 2) ? -1 : db_col_i64(st, 2);
+	int64_t was_backup = db_col_isnull(st, 3) ? -1 : db_col_i64(st, 3);
+	bool same_notes = db_col_i64(st, 4) != 0;
+	db_reset(st);
+
+	int64_t backup = opt_i64(d->v[RF_BACKUP]);
+	if (backup > 0 && !backup_of(db, backup, d->system_id))
+		return bw_fail(err, BW_EINVAL, "backup", "Select a backup of this system from the list");
+	int64_t day, minutes = opt_i64(d->v[RF_MINUTES]);
+	systems_date_parse(d->v[RF_DATE], &day);
+	st = db_prep(db, "UPDATE restore_tests SET backup_id = ?3, tested_on = ?4, result = ?5, minutes = ?6,"
+			 " notes = ?7 WHERE id = ?1 AND system_id = ?2");
+	db_bind_i64(st, 1, d->item_id);
+	db_bind_i64(st, 2, d->system_id);
+	bind_opt(st, 3, backup > 0 ? backup : -1);
+	db_bind_i64(st, 4, day);
+	db_bind_text(st, 5, d->v[RF_RESULT]);
+	bind_opt(st, 6, minutes);
+	db_bind_text(st, 7, d->v[RF_NOTES]);
+	if (db_step(st) != DB_DONE)
+		return db_fail(db, err, "changing the restore test");
+	if (systems_refresh_facts(db, d->system_id, err) != BW_OK)
+		return err->code;
+
+	struct buf ch;
+	buf_init(&ch);
+	char a[32], b[32];
+	systems_date_format(was_day, a);
+	systems_date_format(day, b);
+	change_note(&ch, "date of the test", a, b, false);
+	change_note(&ch, "result", was_result, d->v[RF_RESULT], false);
+	minutes_text(was_minutes, a);
+	minutes_text(minutes, b);
+	change_note(&ch, "time taken", a, b, false);
+	if (was_backup != (backup > 0 ? backup : -1)) {
+		char wb[4 * LIM_NAME + 16], nb[4 * LIM_NAME + 16];
+		backup_method(db, was_backup, wb, sizeof wb);
+		backup_method(db, backup, nb, sizeof nb);
+		buf_printf(&ch, "%sbackup restored: %s → %s", ch.len ? "; " : "", wb, nb);
+	}
+	if (!same_notes)
+		buf_printf(&ch, "%snotes changed", ch.len ? "; " : "");
+	enum bw_err arc = audit_changes(db, d->by, org, "system.restore_test.update", d->system_id, "restore test",
+					name, &ch, err);
+	buf_free(&ch);
+	return arc;
+}
+
+enum bw_err systems_restore_update(struct db *db, const struct actor *by, int64_t system_id, int64_t test_id,
+				   const char *const v[RF_COUNT], struct bw_error *err)
+{
+	return run_item(db, by, system_id, test_id, restore_fields, RF_COUNT, v, restore_update_tx, NULL, err);
 }
 
 static enum bw_err dep_add_tx(struct db *db, void *arg, struct bw_error *err)
@@ -955,7 +1138,7 @@ static enum bw_err dep_add_tx(struct db *db, void *arg, struct bw_error *err)
 enum bw_err systems_dep_add(struct db *db, const struct actor *by, int64_t system_id,
 			    const char *const v[DF_COUNT], int64_t *id_out, struct bw_error *err)
 {
-	return run_item(db, by, system_id, dep_fields, DF_COUNT, v, dep_add_tx, id_out, err);
+	return run_item(db, by, system_id, 0, dep_fields, DF_COUNT, v, dep_add_tx, id_out, err);
 }
 
 /* Deleting one backup, restore test or dependency of a system. */

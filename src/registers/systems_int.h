@@ -112,6 +112,13 @@ enum bw_err systems_backup_delete(struct db *db, const struct actor *by, int64_t
 				  int64_t backup_id, struct bw_error *err);
 enum bw_err systems_restore_add(struct db *db, const struct actor *by, int64_t system_id,
 				const char *const v[RF_COUNT], int64_t *id_out, struct bw_error *err);
+/* Change one backup or restore test of system_id (BW_ENOTFOUND if it is not
+ * one of that system's), validated as when added; the gap facts are
+ * recomputed and the audit summary lists each change as old -> new. */
+enum bw_err systems_backup_update(struct db *db, const struct actor *by, int64_t system_id, int64_t backup_id,
+				  const char *const v[BF_COUNT], struct bw_error *err);
+enum bw_err systems_restore_update(struct db *db, const struct actor *by, int64_t system_id, int64_t test_id,
+				   const char *const v[RF_COUNT], struct bw_error *err);
 enum bw_err systems_restore_delete(struct db *db, const struct actor *by, int64_t system_id,
 				   int64_t test_id, struct bw_error *err);
 enum bw_err systems_dep_add(struct db *db, const struct actor *by, int64_t system_id,
@@ -204,9 +211,11 @@ void systems_api_put(struct ctx *c);
 void systems_api_delete(struct ctx *c);
 void systems_api_backups(struct ctx *c);
 void systems_api_backup_add(struct ctx *c);
+void systems_api_backup_put(struct ctx *c);
 void systems_api_backup_delete(struct ctx *c);
 void systems_api_restores(struct ctx *c);
 void systems_api_restore_add(struct ctx *c);
+void systems_api_restore_put(struct ctx *c);
 void systems_api_restore_delete(struct ctx *c);
 void systems_api_deps(struct ctx *c);
 void systems_api_dep_add(struct ctx *c);
@@ -220,11 +229,15 @@ void systems_api_dep_delete(struct ctx *c);
 	SYSTEMS_API_ROUTE("DELETE", "/api/v1/systems/{system}", systems_api_delete, ACT_EDIT, "system") \
 	SYSTEMS_API_ROUTE("GET", "/api/v1/systems/{system}/backups", systems_api_backups, ACT_VIEW, "system") \
 	SYSTEMS_API_ROUTE("POST", "/api/v1/systems/{system}/backups", systems_api_backup_add, ACT_EDIT, "system") \
+	SYSTEMS_API_ROUTE("PUT", "/api/v1/systems/{system}/backups/{backup}", systems_api_backup_put, \
+			  ACT_EDIT, "backup") \
 	SYSTEMS_API_ROUTE("DELETE", "/api/v1/systems/{system}/backups/{backup}", systems_api_backup_delete, \
 			  ACT_EDIT, "backup") \
 	SYSTEMS_API_ROUTE("GET", "/api/v1/systems/{system}/restore-tests", systems_api_restores, ACT_VIEW, "system") \
 	SYSTEMS_API_ROUTE("POST", "/api/v1/systems/{system}/restore-tests", systems_api_restore_add, ACT_EDIT, \
 			  "system") \
+	SYSTEMS_API_ROUTE("PUT", "/api/v1/systems/{system}/restore-tests/{restore}", systems_api_restore_put, \
+			  ACT_EDIT, "restore") \
 	SYSTEMS_API_ROUTE("DELETE", "/api/v1/systems/{system}/restore-tests/{restore}", systems_api_restore_delete, \
 			  ACT_EDIT, "restore") \
 	SYSTEMS_API_ROUTE("GET", "/api/v1/systems/{system}/dependencies", systems_api_deps, ACT_VIEW, "system") \

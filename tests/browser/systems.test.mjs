@@ -1,7 +1,8 @@
 // systems: an organisation lead records a critical system in a real browser
 // (Debian's Chromium, headless, driven by playwright-core) — from the
 // registers hub to the list, the form (with a mistake first), a backup, a
-// restore test and a dependency, then the dependency graph — and an ICS
+// restore test, a backup and a restore test corrected in place (a mistake
+// first), and a dependency, then the dependency graph — and an ICS
 // lead opens the gaps roll-up and drills down. No JavaScript is needed by
 // any of it. On every page axe-core must report no serious or critical
 // accessibility violation; each page is saved as a screenshot in
@@ -135,6 +136,46 @@ test('a backup with an off-line copy and a recent restore test close the gaps', 
   await page.waitForURL(/\/systems\/\d+#restore-tests$/);
   assert.match(await page.locator('.nhsuk-inset-text').innerText(), /No gaps found/);
   await check(page, 'system-no-gaps');
+});
+
+test('a backup and a restore test are corrected in place, a mistake shown first', async () => {
+  await page.getByRole('link', { name: 'Edit backup: Weekly tape copy' }).click();
+  await page.waitForURL(/\/systems\/\d+\/backups\/\d+\/edit$/);
+  assert.equal(await page.locator('h1').innerText(), 'Change backup');
+  assert.equal(await page.getByLabel('How it is backed up').inputValue(), 'Weekly tape copy');
+  assert.ok(await page.getByLabel('A copy is kept off-line').isChecked());
+  await check(page, 'edit-backup');
+  await page.getByLabel('How it is backed up').fill('');
+  await page.getByRole('button', { name: 'Save backup' }).click();
+  await page.waitForLoadState();
+  const summary = page.locator('.nhsuk-error-summary');
+  await summary.waitFor();
+  assert.match(await summary.innerText(), /Enter how it is backed up/);
+  await check(page, 'edit-backup-errors');
+  await page.getByLabel('How it is backed up').fill('Weekly tape copy');
+  await page.getByLabel('Where it is kept').fill('Fire safe, main reception');
+  await page.getByLabel('A copy is kept off-line').uncheck();
+  await page.getByRole('button', { name: 'Save backup' }).click();
+  await page.waitForURL(/\/systems\/\d+#backups$/);
+  assert.match(await page.locator('.nhsuk-warning-callout').innerText(), /No off-line backup/);
+  assert.ok(await page.getByRole('cell', { name: 'Fire safe, main reception' }).isVisible());
+  // ticked again: the gap closes
+  await page.getByRole('link', { name: 'Edit backup: Weekly tape copy' }).click();
+  await page.getByLabel('A copy is kept off-line').check();
+  await page.getByRole('button', { name: 'Save backup' }).click();
+  await page.waitForURL(/\/systems\/\d+#backups$/);
+  assert.match(await page.locator('.nhsuk-inset-text').innerText(), /No gaps found/);
+  // the restore test took longer than recorded
+  await page.getByRole('link', { name: `Edit restore test of` }).first().click();
+  await page.waitForURL(/\/systems\/\d+\/restore-tests\/\d+\/edit$/);
+  assert.equal(await page.locator('h1').innerText(), 'Change restore test');
+  assert.equal(await page.getByLabel('Time taken (minutes)').inputValue(), '95');
+  await check(page, 'edit-restore-test');
+  await page.getByLabel('Time taken (minutes)').fill('110');
+  await page.getByRole('button', { name: 'Save restore test' }).click();
+  await page.waitForURL(/\/systems\/\d+#restore-tests$/);
+  assert.ok(await page.getByRole('cell', { name: '110 minutes' }).isVisible());
+  await check(page, 'system-after-edits');
 });
 
 test('a dependency is added and shows in the graph, which has a table alternative', async () => {

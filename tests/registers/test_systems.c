@@ -4,7 +4,9 @@
  * points of failure and the SVG drawing, and in the database: saving with
  * every refusal naming its field and changing nothing, the audit record of
  * each change, the gap facts kept on the row, suppliers only when visible,
- * and the roll-up's SQL agreeing with the C rule system by system. The
+ * backups and restore tests changed in place (facts, roll-up and audit
+ * follow; bad input and another system's items change nothing), and the
+ * roll-up's SQL agreeing with the C rule system by system. The
  * restore-test window is set to 200 days through BULWARK_RESTORE_TEST_MAX_DAYS
  * (read once), so the override is tested too.
  *
@@ -444,6 +446,136 @@ static void test_suppliers_visible_only(void **state)
 	db_close(db);
 }
 
+static int64_t first_id(struct db *db, const char *table, int64_t system_id)
+{
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT min(id) FROM %s WHERE system_id = %lld", table, (long long)system_id);
+	return q(db, sql);
+}
+
+/* Whether the newest audit summary of action says needle (or, want false,
+ * does not); fails showing the summary otherwise. */
+static void audit_says(struct db *db, const char *action, const char *needle, bool want)
+{
+	struct db_stmt *st = db_prep(db, "SELECT summary FROM audit WHERE action = ?1 ORDER BY id DESC LIMIT 1");
+	db_bind_text(st, 1, action);
+	if (db_step(st) != DB_ROW)
+		fail_msg("no audit record %s", action);
+	char summary[1024];
+	snprintf(summary, sizeof summary, "%s", db_col_text(st, 0));
+	db_reset(st);
+	if ((strstr(summary, needle) != NULL) != want)
+		fail_msg("%s: \"%s\" %s \"%s\"", action, summary, want ? "lacks" : "has", needle);
+}
+
+/* A typo in a backup or restore test is corrected in place: the system's
+ * gaps and the roll-up follow, the audit says what changed, and a refusal
+ * (bad value, another system's item) changes nothing. */
+static void test_item_edits(void **state)
+{
+	(void)state;
+	struct db *db = fresh_db("edits");
+	add_org(db, "NAT", ORG_NATIONAL, NULL);
+	int64_t ics = add_org(db, "QE1", ORG_ICS, "NAT");
+	int64_t trust = add_org(db, "RE1", ORG_NHS_TRUST, "QE1");
+	int64_t other_trust = add_org(db, "RE2", ORG_NHS_TRUST, "QE1");
+	int64_t epr = make(db, trust, "EPR", "1", "Paper packs", "4");
+	int64_t pas = make(db, other_trust, "PAS", "1", "Paper", "4");
+	backup(db, epr, true);
+	restore(db, epr, 10, "success", "60");
+	backup(db, pas, true);
+	restore(db, pas, 10, "success", "60");
+	int64_t bk = first_id(db, "system_backups", epr), rt = first_id(db, "restore_tests", epr);
+	int64_t other_bk = first_id(db, "system_backups", pas), other_rt = first_id(db, "restore_tests", pas);
+	assert_int_equal(gaps_of(db, epr), 0);
+	struct gap_counts own, sub;
+	read_rollup(db, ics, &own, &sub);
+	assert_int_equal(sub.systems, 2);
+	assert_int_equal(sub.with_gaps, 0);
+
+	struct actor a = lead();
+	struct bw_error err = { 0 };
+	/* the off-line flag removed (and the place corrected): the gap appears
+	 * on the system and in the organisation's and the ICS's counts */
+	const char *b[BF_COUNT] = { "Nightly image", "weekly", "", "", "Cloud vault" };
+	assert_int_equal(systems_backup_update(db, &a, epr, bk, b, &err), BW_OK);
+	assert_int_equal(gaps_of(db, epr), GAP_NO_OFFLINE);
+	assert_int_equal(q(db, "SELECT count(*) FROM system_backups"), 2);   /* changed, not added */
+	read_rollup(db, trust, &own, &sub);
+	assert_int_equal(own.with_gaps, 1);
+	assert_int_equal(own.gap[0], 1);
+	read_rollup(db, ics, &own, &sub);
+	assert_int_equal(sub.with_gaps, 1);
+	assert_int_equal(sub.gap[0], 1);
+	assert_int_equal(q(db, "SELECT count(*) FROM audit WHERE action = 'system.backup.update'"), 1);
+	audit_says(db, "system.backup.update", "off-line copy: yes → no", true);
+	audit_says(db, "system.backup.update", "where it is kept: \"Tape safe\" → \"Cloud vault\"", true);
+	audit_says(db, "system.backup.update", "how often: Every day → Every week", true);
+	audit_says(db, "system.backup.update", "how it is backed up", false);   /* unchanged: not listed */
+
+	/* the restore test's date corrected to 400 days ago: out of date */
+	char date[16];
+	systems_date_iso(systems_today(bw_now()) - 400 * 86400, date);
+	const char *r[RF_COUNT] = { date, "success", "60", NULL, "" };
+	assert_int_equal(systems_restore_update(db, &a, epr, rt, r, &err), BW_OK);
+	assert_int_equal(gaps_of(db, epr), GAP_NO_OFFLINE | GAP_RESTORE_STALE);
+	read_rollup(db, ics, &own, &sub);
+	assert_int_equal(sub.gap[2], 1);
+	audit_says(db, "system.restore_test.update", "date of the test: ", true);
+	int64_t day = q(db, "SELECT tested_on FROM restore_tests WHERE id = (SELECT min(id) FROM restore_tests)");
+	/* a slower time than the objective is a gap too */
+	r[RF_MINUTES] = "300";
+	assert_int_equal(systems_restore_update(db, &a, epr, rt, r, &err), BW_OK);
+	audit_says(db, "system.restore_test.update", "time taken: 60 minutes → 300 minutes", true);
+	assert_int_equal(gaps_of(db, epr), GAP_NO_OFFLINE | GAP_RESTORE_STALE | GAP_RTO_EXCEEDED);
+
+	/* refusals change nothing and write no audit */
+	int64_t audits = q(db, "SELECT count(*) FROM audit");
+	r[RF_DATE] = "31/2/2025";
+	assert_int_equal(systems_restore_update(db, &a, epr, rt, r, &err), BW_EINVAL);
+	assert_string_equal(err.field, "tested_on");
+	r[RF_DATE] = "1 1 2199";
+	assert_int_equal(systems_restore_update(db, &a, epr, rt, r, &err), BW_EINVAL);
+	assert_string_equal(err.field, "tested_on");
+	char sid[24];
+	snprintf(sid, sizeof sid, "%lld", (long long)other_bk);
+	r[RF_DATE] = date;
+	r[RF_BACKUP] = sid;                              /* a backup of another system */
+	assert_int_equal(systems_restore_update(db, &a, epr, rt, r, &err), BW_EINVAL);
+	assert_string_equal(err.field, "backup");
+	r[RF_BACKUP] = NULL;
+	b[BF_LOCATION] = "  ";
+	assert_int_equal(systems_backup_update(db, &a, epr, bk, b, &err), BW_EINVAL);
+	assert_string_equal(err.field, "location");
+	b[BF_LOCATION] = "Cloud vault";
+	b[BF_FREQUENCY] = "fortnightly";
+	assert_int_equal(systems_backup_update(db, &a, epr, bk, b, &err), BW_EINVAL);
+	assert_string_equal(err.field, "frequency");
+	/* another system's backup or restore test is not found through this one */
+	b[BF_FREQUENCY] = "daily";
+	b[BF_OFFLINE] = "";
+	assert_int_equal(systems_backup_update(db, &a, epr, other_bk, b, &err), BW_ENOTFOUND);
+	assert_int_equal(systems_restore_update(db, &a, epr, other_rt, r, &err), BW_ENOTFOUND);
+	assert_int_equal(systems_backup_update(db, &a, 999999, bk, b, &err), BW_ENOTFOUND);
+	assert_int_equal(q(db, "SELECT count(*) FROM audit"), audits);
+	assert_int_equal(q(db, "SELECT tested_on FROM restore_tests WHERE id = (SELECT min(id) FROM restore_tests)"), day);
+	assert_int_equal(q(db, "SELECT count(*) FROM system_backups WHERE location = 'Cloud vault' AND frequency = 'weekly'"),
+			 1);
+	assert_int_equal(gaps_of(db, pas), 0);           /* the other system kept its off-line copy */
+	assert_int_equal(q(db, "SELECT count(*) FROM system_backups WHERE offline = 1"), 1);
+
+	/* the off-line flag set again closes the gap */
+	b[BF_OFFLINE] = "1";
+	b[BF_LOCATION] = "Cloud vault";
+	assert_int_equal(systems_backup_update(db, &a, epr, bk, b, &err), BW_OK);
+	assert_int_equal(gaps_of(db, epr), GAP_RESTORE_STALE | GAP_RTO_EXCEEDED);
+	read_rollup(db, ics, &own, &sub);
+	assert_int_equal(sub.gap[0], 0);
+	int64_t checked = 0, bad = 0;
+	assert_int_equal(audit_verify(db, &checked, &bad, &err), BW_OK);
+	db_close(db);
+}
+
 /* The roll-up's SQL must agree with systems_gaps(), system by system. */
 static void test_rollup_matches_rule(void **state)
 {
@@ -583,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_save_refusals_change_nothing),
 		cmocka_unit_test(test_facts_and_gaps),
 		cmocka_unit_test(test_suppliers_visible_only),
+		cmocka_unit_test(test_item_edits),
 		cmocka_unit_test(test_rollup_matches_rule),
 		cmocka_unit_test(test_rollup_follows_time),
 	};
