@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "detect/detect.h"
 #include "findings/findings.h"
+#include "feeds/feeds.h"
 
 #ifndef BULWARK_VERSION
 #define BULWARK_VERSION "0.1.0"
@@ -68,6 +69,7 @@ static const struct command {
 	  "bulwark migrate --from sqlite:FILE --to postgresql://USER@HOST:PORT/DB" },
 	{ "routes", cmd_routes, "list every route (for the tenant-isolation test)",
 	  "bulwark routes [--db DB --examples-for CODE]" },
+	{ "feeds", feeds_cli, "import, sync and show the vulnerability feeds", FEEDS_USAGE },
 	{ "detect", cmd_detect, "run Sigma rules over event logs (EVTX, JSON lines)",
 	  "bulwark detect --rules DIR [--rules DIR]... [--config MAP] [--format jsonl|csv|table] [-j N] FILE...\n"
 	  "bulwark detect rules check DIR\n"

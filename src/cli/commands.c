@@ -11,10 +11,11 @@
 #include "cli/cli.h"
 #include "registers/registers.h"
 #include "findings/findings.h"
+#include "feeds/feeds.h"
 
 const struct db_migration *const cli_migrations[] = {
 	orgs_migrations, audit_migrations, auth_migrations, db_jobs_migrations,
-	suppliers_migrations, systems_migrations, components_migrations, risks_migrations, findings_migrations, NULL,
+	suppliers_migrations, systems_migrations, components_migrations, risks_migrations, findings_migrations, feeds_migrations, NULL,
 };
 
 /* Every domain module's routes, parameters and navigation, for serve and
@@ -39,6 +40,7 @@ static void cli_register_modules(void)
 	worker_add_kinds(foundation_kinds);
 	registers_register();
 	findings_register();
+	feeds_register();
 }
 
 bool cli_parse(int argc, char **argv, int first, struct cli_opt *opts, size_t nopts,

@@ -14,6 +14,7 @@
 #include "ods/ods.h"
 #include "registers/registers.h"
 #include "findings/findings.h"
+#include "feeds/feeds.h"
 
 static enum org_type map_type(enum ods_type t)
 {
@@ -234,6 +235,9 @@ int cmd_demo(int argc, char **argv)
 			rc = 1;
 		} else if (findings_demo_seed(db, cli_data_dir(cli_get(o, 4, "data")), &err) != BW_OK) {
 			fprintf(stderr, "bulwark: seeding the findings failed: %s\n", err.msg);
+			rc = 1;
+		} else if (feeds_demo_seed(db, cli_data_dir(cli_get(o, 4, "data")), &err) != BW_OK) {
+			fprintf(stderr, "bulwark: registering the feeds failed: %s\n", err.msg);
 			rc = 1;
 		} else {
 			printf("Demo estate: %zu organisations, %lld users.\n", e.n, (long long)s.users);
