@@ -2,8 +2,10 @@
  * cli: `bulwark detect` — load rules, scan files, print findings as
  * JSON-lines, CSV or a table, then a summary by level and rule on stderr.
  * With -j N the inputs are shared among N threads; each file's findings are
- * printed in input order, and correlation state is kept per file, so the
- * output is the same for any N. `bulwark detect rules check DIR` lists the
+ * printed in input order. Correlations span all the inputs: the threads log
+ * what each correlation reads, and the logs are replayed in input order
+ * once every file is scanned, so the output is the same for any N (their
+ * findings follow the files'). `bulwark detect rules check DIR` lists the
  * rules that do not load, with line and reason.
  */
 #include <getopt.h>
@@ -24,6 +26,7 @@ struct job {
 	struct detect_stats stats;
 	struct bw_error err;
 	bool failed;
+	struct detect_corr_log *corr;  /* base-rule matches correlations read */
 };
 
 struct run {
@@ -173,9 +176,9 @@ static void *worker(void *arg)
 			break;
 		struct job *j = &run->jobs[i];
 		struct ctx c = { run, j };
+		detect_scanner_defer_correlations(s, j->corr);
 		if (detect_scan_file(s, j->path, DETECT_FORMAT_AUTO, on_finding, &c, &j->stats, &j->err))
 			j->failed = true;
-		detect_scanner_finish(s, on_finding, &c, &j->stats);
 		size_t d = atomic_fetch_add(&run->done, 1) + 1;
 		if (run->progress)
 			fprintf(stderr, "\r[%-40.*s] %zu/%zu files", (int)(40 * d / run->njobs),
@@ -190,7 +193,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: bulwark detect --rules DIR [--config MAP] [--format jsonl|csv|table]\n"
 		"                      [-j N] [--baseline] FILE...\n"
-		"       bulwark detect rules check DIR\n");
+		"       bulwark detect rules check [--config MAP] DIR...\n");
 	return 2;
 }
 
@@ -202,7 +205,7 @@ static void print_errors(const struct detect_engine *e, FILE *out)
 		fprintf(out, "%s:%d: %s\n", errs[i].path, errs[i].line, errs[i].reason);
 }
 
-static int rules_check(int argc, char **argv, const char *config)
+static int rules_check(int argc, char *const *argv, const char *config)
 {
 	if (argc < 1)
 		return usage();
@@ -245,8 +248,6 @@ int detect_cli(int argc, char **argv)
 	int fmt = isatty(1) ? OUT_TABLE : OUT_JSONL;
 	long jobs = 1;
 	bool baseline = false;
-	if (argc >= 3 && !strcmp(argv[1], "rules") && !strcmp(argv[2], "check"))
-		return rules_check(argc - 3, argv + 3, NULL);
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "r:c:f:j:bh", opts, NULL)) != -1) {
@@ -283,6 +284,13 @@ int detect_cli(int argc, char **argv)
 			return usage();
 		}
 	}
+	/* `rules check` with its options before or after it (getopt moves the
+	 * words that are not options to the end) */
+	if (argc - optind >= 2 && !strcmp(argv[optind], "rules") && !strcmp(argv[optind + 1], "check")) {
+		for (int i = optind + 2; i < argc && nrules < (int)BW_NELEM(rules); i++)
+			rules[nrules++] = argv[i];
+		return rules_check(nrules, (char **)rules, config);
+	}
 	if (nrules == 0 || optind >= argc)
 		return usage();
 	struct bw_error err = { 0 };
@@ -316,6 +324,7 @@ int detect_cli(int argc, char **argv)
 	for (size_t i = 0; i < run.njobs; i++) {
 		run.jobs[i].path = argv[optind + (int)i];
 		buf_init(&run.jobs[i].out);
+		run.jobs[i].corr = detect_corr_log_new();
 	}
 	if (jobs > (long)run.njobs)
 		jobs = (long)run.njobs;
@@ -328,6 +337,17 @@ int detect_cli(int argc, char **argv)
 		pthread_join(th[i], NULL);
 	if (run.progress)
 		fputc('\n', stderr);
+	/* correlations over every input, in input order */
+	struct job corr = { .path = "" };
+	buf_init(&corr.out);
+	struct detect_scanner *cs = detect_scanner_new(e, run.mode);
+	struct ctx cc = { &run, &corr };
+	for (size_t i = 0; i < run.njobs; i++) {
+		detect_scanner_replay(cs, run.jobs[i].corr, on_finding, &cc, &corr.stats);
+		detect_corr_log_free(run.jobs[i].corr);
+	}
+	detect_scanner_finish(cs, on_finding, &cc, &corr.stats);
+	detect_scanner_free(cs);
 	if (fmt == OUT_CSV)
 		fputs("time,computer,level,title,id,author,tags,source,record,fields\n", stdout);
 	struct detect_stats tot = { 0 };
@@ -345,15 +365,20 @@ int detect_cli(int argc, char **argv)
 		tot.bad_records += j->stats.bad_records;
 		tot.oversize += j->stats.oversize;
 		tot.bad_utf8 += j->stats.bad_utf8;
+		tot.truncated += j->stats.truncated;
 	}
+	fwrite(corr.out.p ? corr.out.p : "", 1, corr.out.len, stdout);
+	buf_free(&corr.out);
+	tot.findings += corr.stats.findings;
 	fflush(stdout);
 	/* summary: by level, then the rules that fired */
 	static const char *levels[] = { "critical", "high", "medium", "low", "informational" };
 	fprintf(stderr, "detect: %llu events, %llu findings; skipped: %llu damaged, %llu oversize, "
-			"%llu bad UTF-8\n",
+			"%llu bad UTF-8; evaluated with a value cut at %d KiB: %llu\n",
 		(unsigned long long)tot.events, (unsigned long long)tot.findings,
 		(unsigned long long)tot.bad_records, (unsigned long long)tot.oversize,
-		(unsigned long long)tot.bad_utf8);
+		(unsigned long long)tot.bad_utf8, DETECT_LIM_VALUE / 1024,
+		(unsigned long long)tot.truncated);
 	for (size_t l = 0; l < BW_NELEM(levels); l++) {
 		uint64_t n = 0;
 		for (size_t i = 0; i < detect_engine_rule_count(e); i++)

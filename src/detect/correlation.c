@@ -43,6 +43,8 @@ struct link {                /* base rule -> correlation using it, at position k
 struct det_corr_state {
 	struct corr *c;
 	uint32_t nc;
+	uint8_t *want;                  /* by field id: kept in a deferred log */
+	uint32_t nwant;
 	uint32_t *link_first, *link_n;  /* by base rule */
 	struct link *links;
 	uint8_t *generates;
@@ -66,8 +68,18 @@ void det_corr_init(struct detect_scanner *s)
 		if (e->rules[i].corr)
 			total += e->rules[i].ncorr_rules;
 	cs->links = calloc(total + 1, sizeof *cs->links);
-	if (!cs->c || !cs->link_first || !cs->link_n || !cs->generates || !cs->links)
+	cs->nwant = e->fields.n + 1;
+	cs->want = calloc(cs->nwant, 1);
+	if (!cs->c || !cs->link_first || !cs->link_n || !cs->generates || !cs->links || !cs->want)
 		abort();
+	/* what a replay needs of an event: the fields correlations read, its
+	 * time and its computer */
+	if (e->corr_fields)
+		memcpy(cs->want, e->corr_fields, cs->nwant);
+	for (uint32_t i = 0; i < e->ntime_ids; i++)
+		cs->want[e->time_ids[i]] = 1;
+	for (uint32_t i = 0; i < e->ncomputer_ids; i++)
+		cs->want[e->computer_ids[i]] = 1;
 	for (uint32_t i = 0; i < e->nrules; i++) {
 		const struct det_rule *r = &e->rules[i];
 		if (!r->corr)
@@ -117,6 +129,7 @@ void det_corr_free(struct detect_scanner *s)
 	free(cs->link_n);
 	free(cs->links);
 	free(cs->generates);
+	free(cs->want);
 	free(cs);
 	s->corr = NULL;
 }
@@ -215,11 +228,121 @@ static bool cmp_ok(uint8_t cmp, int64_t have, int64_t want)
 	}
 }
 
+/* ---- deferred correlation: a log of matches, replayed later ---- */
+
+struct log_val {
+	uint32_t id, n;
+	const char *p;
+	bool null;
+};
+
+struct log_item {
+	uint32_t rule;
+	uint32_t first, nvals;     /* into vals */
+	uint64_t record;
+	const char *source;
+	size_t bytes;              /* of the values: the replayed event's size */
+};
+
+struct detect_corr_log {
+	struct arena a;
+	struct log_item *items;
+	size_t n, cap;
+	struct log_val *vals;
+	size_t nv, capv;
+	const char *source;        /* the last source, copied once */
+	const char *source_in;
+};
+
+struct detect_corr_log *detect_corr_log_new(void)
+{
+	struct detect_corr_log *l = calloc(1, sizeof *l);
+	if (!l)
+		abort();
+	arena_init(&l->a);
+	return l;
+}
+
+void detect_corr_log_free(struct detect_corr_log *l)
+{
+	if (!l)
+		return;
+	arena_free(&l->a);
+	free(l->items);
+	free(l->vals);
+	free(l);
+}
+
+void detect_scanner_defer_correlations(struct detect_scanner *s, struct detect_corr_log *log)
+{
+	s->defer = log;
+}
+
+static void log_append(struct detect_scanner *s, struct det_reader_sink *k, uint32_t rule)
+{
+	struct detect_corr_log *l = s->defer;
+	struct det_corr_state *cs = s->corr;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->items = realloc(l->items, l->cap * sizeof *l->items);
+		if (!l->items)
+			abort();
+	}
+	if (!l->source || l->source_in != k->source || strcmp(l->source, k->source)) {
+		l->source = arena_strdup(&l->a, k->source);
+		l->source_in = k->source;
+	}
+	struct log_item *it = &l->items[l->n++];
+	*it = (struct log_item){ rule, (uint32_t)l->nv, 0, k->record, l->source, 0 };
+	for (uint32_t i = 0; i < s->ev.nv; i++) {
+		const struct det_value *v = &s->ev.v[i];
+		if (!v->id || v->id >= cs->nwant || !cs->want[v->id])
+			continue;
+		if (l->nv == l->capv) {
+			l->capv = l->capv ? l->capv * 2 : 256;
+			l->vals = realloc(l->vals, l->capv * sizeof *l->vals);
+			if (!l->vals)
+				abort();
+		}
+		char *p = arena_alloc(&l->a, v->n + 1);
+		memcpy(p, v->p, v->n);
+		p[v->n] = 0;
+		l->vals[l->nv++] = (struct log_val){ v->id, v->n, p, v->null };
+		it->nvals++;
+		it->bytes += v->n + 1;
+	}
+}
+
+void detect_scanner_replay(struct detect_scanner *s, const struct detect_corr_log *log,
+			   detect_finding_fn fn, void *ctx, struct detect_stats *stats)
+{
+	if (!s->corr || !log)
+		return;
+	struct detect_corr_log *keep = s->defer;
+	s->defer = NULL;
+	for (size_t i = 0; i < log->n; i++) {
+		const struct log_item *it = &log->items[i];
+		det_event_reset(&s->ev, it->bytes);
+		for (uint32_t k = 0; k < it->nvals; k++) {
+			const struct log_val *v = &log->vals[it->first + k];
+			det_event_push(&s->ev, v->id, v->p, v->n, v->null);
+		}
+		det_event_layout(&s->ev, NULL, false);
+		struct det_reader_sink k = { s, it->source, it->record, fn, ctx, stats };
+		det_corr_feed(s, &k, it->rule);
+	}
+	s->defer = keep;
+}
+
 bool det_corr_feed(struct detect_scanner *s, struct det_reader_sink *k, uint32_t rule)
 {
 	struct det_corr_state *cs = s->corr;
 	if (!cs || cs->link_n[rule] == 0)
 		return false;
+	if (s->defer) {
+		log_append(s, k, rule);
+		return true;
+	}
 	int64_t t = event_ms(s);
 	for (uint32_t li = 0; li < cs->link_n[rule]; li++) {
 		struct link lk = cs->links[cs->link_first[rule] + li];

@@ -29,12 +29,13 @@
 /* Limits on what the engine reads. */
 #define DETECT_LIM_RULE_FILE   (1024 * 1024)     /* one rule file */
 #define DETECT_LIM_RECORD      (4 * 1024 * 1024) /* one JSON record or EVTX XML */
-#define DETECT_LIM_VALUE       (256 * 1024)      /* one field value */
+#define DETECT_LIM_VALUE       (256 * 1024)      /* one field value (longer: cut) */
 #define DETECT_LIM_FIELDS      1024              /* fields in one event */
 #define DETECT_LIM_DEPTH       32                /* JSON/XML nesting */
 #define DETECT_LIM_VARIANTS    1024              /* values one Sigma value expands to */
 #define DETECT_LIM_PRED_VALUES 65536             /* values of one field in one selection */
 #define DETECT_LIM_RULES       100000
+#define DETECT_LIM_FILTERS     64                /* meta filters applied to one rule */
 
 struct detect_engine;
 struct detect_scanner;
@@ -51,6 +52,7 @@ struct detect_rule_info {
 	const char *title, *id, *level, *author, *status, *path;
 	const char *const *tags;   /* NULL-terminated */
 	bool correlation;
+	bool filter;               /* a meta filter: never fires, narrows the rules it names */
 };
 
 struct detect_field_value {
@@ -75,9 +77,11 @@ struct detect_stats {
 	uint64_t events;         /* records evaluated */
 	uint64_t findings;
 	uint64_t bad_records;    /* invalid JSON, unreadable EVTX records, bad XML */
-	uint64_t oversize;       /* records or values over the limits, skipped */
+	uint64_t oversize;       /* records over the limits (size, fields, depth), skipped */
 	uint64_t bad_utf8;       /* records with invalid UTF-8, skipped */
 	uint64_t rules_evaluated;/* rule evaluations (fast path: after the prefilter) */
+	uint64_t truncated;      /* damaged but evaluated: a value over DETECT_LIM_VALUE,
+				  * matched on its first DETECT_LIM_VALUE bytes */
 };
 
 enum detect_mode {
@@ -129,11 +133,28 @@ void detect_scan_json(struct detect_scanner *s, const char *p, size_t n, const c
 void detect_scanner_finish(struct detect_scanner *s, detect_finding_fn fn, void *ctx,
 			   struct detect_stats *stats);
 
+/* Correlations across several inputs (and threads): a scanner told to defer
+ * them appends what each correlation would read (rule, record, group-by,
+ * counted and time fields) to a log instead of correlating at once; the
+ * logs are then replayed, in the order the inputs were given, through one
+ * scanner, so the correlations span every input and do not depend on how
+ * the inputs were shared among threads. Base rules that a correlation
+ * counts report (or not, per `generate`) as they would without deferral. */
+struct detect_corr_log;
+struct detect_corr_log *detect_corr_log_new(void);
+void detect_corr_log_free(struct detect_corr_log *log);
+/* log NULL: correlate at once again (the default). */
+void detect_scanner_defer_correlations(struct detect_scanner *s, struct detect_corr_log *log);
+/* Feeds a log's matches into the scanner's correlation state, in order. */
+void detect_scanner_replay(struct detect_scanner *s, const struct detect_corr_log *log,
+			   detect_finding_fn fn, void *ctx, struct detect_stats *stats);
+
 /* ---- the command line: `bulwark detect ...` ----
  *   bulwark detect --rules DIR [--config MAP] [--format jsonl|csv|table]
  *                  [-j N] [--baseline] FILE...
- *   bulwark detect rules check DIR
- * argv[0] is "detect". Exit codes:
+ *   bulwark detect rules check [--config MAP] DIR...
+ * argv[0] is "detect". Correlations span all the inputs of one run (their
+ * findings follow the per-file output), the same for any -j. Exit codes:
  *   0  ran; no findings (scan) / every rule loaded (rules check)
  *   1  ran; at least one finding (scan) / some rules failed to load (check)
  *   2  usage error

@@ -122,7 +122,7 @@ void detect_engine_free(struct detect_engine *e)
 		return;
 	for (uint32_t i = 0; i < e->nrules; i++)
 		for (uint32_t k = 0; k < e->rules[i].nmatchers; k++)
-			if (e->rules[i].matchers[k].re)
+			if (e->rules[i].matchers[k].re && !e->rules[i].matchers[k].re_shared)
 				pcre2_code_free(e->rules[i].matchers[k].re);
 	det_plans_free(e);
 	free(e->rules);
@@ -235,7 +235,7 @@ static bool resolve_correlations(struct detect_engine *e)
 			const char *ref = r->corr_rule_refs[k];
 			uint32_t j = 0;
 			for (; j < e->nrules; j++)
-				if (j != i && ((e->rules[j].name && !strcmp(e->rules[j].name, ref)) ||
+				if (j != i && !e->rules[j].info.filter && ((e->rules[j].name && !strcmp(e->rules[j].name, ref)) ||
 					       !strcmp(e->rules[j].info.id, ref)))
 					break;
 			if (j == e->nrules) {
@@ -256,6 +256,10 @@ enum bw_err detect_engine_compile(struct detect_engine *e, struct bw_error *err)
 {
 	if (e->compiled)
 		return BW_OK;
+	/* filters first: a correlation counts its rules' findings as filtered */
+	for (uint32_t i = 0; i < e->nrules; i++)
+		if (e->rules[i].info.filter)
+			det_filter_apply(e, &e->rules[i]);
 	resolve_correlations(e);
 	e->field_alias = calloc(e->fields.n + 1, sizeof *e->field_alias);
 	if (!e->field_alias)

@@ -56,6 +56,7 @@ void det_event_reset(struct det_event *ev, size_t record_len)
 	ev->has_channel = ev->has_eid = false;
 	ev->eid = 0;
 	ev->oversize = false;
+	ev->truncated = false;
 	ev->nlay = 0;
 	buf_reset(&ev->low);
 }
@@ -101,12 +102,21 @@ static bool push(struct det_event *ev, uint32_t id, const char *p, size_t n, boo
 	return true;
 }
 
+bool det_event_push(struct det_event *ev, uint32_t id, const char *p, size_t n, bool null)
+{
+	return push(ev, id, p, n, null);
+}
+
 bool det_event_add(struct det_event *ev, const struct detect_engine *e, const char *name,
 		   size_t name_n, const char *p, size_t n, bool null)
 {
 	if (n > DETECT_LIM_VALUE) {
-		ev->oversize = true;
-		return false;
+		/* evaluated cut at the limit, not skipped: padding one field must
+		 * not hide the whole event; cut at a character boundary */
+		n = DETECT_LIM_VALUE;
+		while (n && ((unsigned char)p[n] & 0xc0) == 0x80)
+			n--;
+		ev->truncated = true;
 	}
 	/* Defender and others write "Source Name"; Sigma says SourceName */
 	char nospace[256];

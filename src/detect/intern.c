@@ -78,14 +78,18 @@ static bool same(const struct det_intern *t, uint32_t id, const char *p, size_t 
 				    strncasecmp(t->names[id], p, n) == 0);
 }
 
+/* A slot holds the name's hash above its id: a probe that meets another
+ * name is settled without reading that name (most names an event carries
+ * are not interned, and each is looked up on every event). */
 uint32_t det_intern_find(const struct det_intern *t, const char *name, size_t n)
 {
-	uint32_t mask = t->nslots - 1;
-	for (uint32_t i = hash_fold(name, n) & mask;; i = (i + 1) & mask) {
-		uint32_t id = t->slots[i];
-		if (!id)
+	uint32_t mask = t->nslots - 1, h = hash_fold(name, n);
+	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+		uint64_t sl = t->slots[i];
+		if (!sl)
 			return 0;
-		if (same(t, id, name, n))
+		uint32_t id = (uint32_t)sl;
+		if ((uint32_t)(sl >> 32) == h && same(t, id, name, n))
 			return id;
 	}
 }
@@ -93,14 +97,14 @@ uint32_t det_intern_find(const struct det_intern *t, const char *name, size_t n)
 static void rehash(struct det_intern *t)
 {
 	uint32_t nslots = t->nslots * 2;
-	uint32_t *slots = calloc(nslots, sizeof *slots);
+	uint64_t *slots = calloc(nslots, sizeof *slots);
 	if (!slots)
 		abort();
 	for (uint32_t id = 1; id < t->n; id++) {
-		uint32_t i = hash_fold(t->names[id], t->lens[id]) & (nslots - 1);
+		uint32_t h = hash_fold(t->names[id], t->lens[id]), i = h & (nslots - 1);
 		while (slots[i])
 			i = (i + 1) & (nslots - 1);
-		slots[i] = id;
+		slots[i] = (uint64_t)h << 32 | id;
 	}
 	free(t->slots);
 	t->slots = slots;
@@ -128,10 +132,9 @@ uint32_t det_intern_add(struct det_intern *t, const char *name, size_t n)
 	memcpy(t->names[id], name, n);
 	t->names[id][n] = 0;
 	t->lens[id] = (uint32_t)n;
-	uint32_t mask = t->nslots - 1;
-	uint32_t i = hash_fold(name, n) & mask;
+	uint32_t mask = t->nslots - 1, h = hash_fold(name, n), i = h & mask;
 	while (t->slots[i])
 		i = (i + 1) & mask;
-	t->slots[i] = id;
+	t->slots[i] = (uint64_t)h << 32 | id;
 	return id;
 }

@@ -16,7 +16,7 @@ struct det_intern {
 	char **names;          /* by id; names[0] unused */
 	uint32_t *lens;        /* by id */
 	uint32_t n, cap;
-	uint32_t *slots;       /* open addressing: id or 0 */
+	uint64_t *slots;       /* open addressing: hash << 32 | id, or 0 */
 	uint32_t nslots;
 };
 void det_intern_init(struct det_intern *t);
@@ -49,6 +49,7 @@ struct det_matcher {
 	double num;
 	uint32_t ref_field;  /* OP_FIELDREF */
 	pcre2_code *re;
+	bool re_shared;      /* re belongs to a meta filter's own matcher */
 	uint32_t group;      /* matchers from one Sigma value share a group (|all) */
 	const char *lit_s;   /* prefilter literal (folded, no NUL), or NULL */
 	uint32_t lit_n;
@@ -132,7 +133,19 @@ struct det_rule {
 	int64_t corr_count;
 	uint32_t corr_field;       /* value_count */
 	bool generate;             /* the counted rules also report on their own */
+	/* the logsource as written (meta filters match rules by it) */
+	const char *product, *category, *service;
+	/* a meta filter: its condition excludes events from the rules it names */
+	const char **filter_refs;
+	uint32_t nfilter_refs;
+	uint32_t nfilters;         /* filters applied to this rule */
 };
+
+/* Tried on events: not a correlation, not a meta filter, not disabled. */
+static inline bool det_rule_evaluated(const struct det_rule *r)
+{
+	return !r->corr && !r->info.filter && r->ncode > 0;
+}
 
 /* ---- the event, as the readers leave it ---- */
 struct det_value {
@@ -167,6 +180,7 @@ struct det_event {
 	bool has_eid;
 	uint32_t eid;
 	bool oversize;
+	bool truncated;            /* a value was cut at DETECT_LIM_VALUE */
 	pcre2_match_data *md;
 };
 
@@ -187,6 +201,8 @@ void det_event_finish(struct det_event *ev, const struct detect_engine *e);
 void det_event_layout(struct det_event *ev, const uint8_t *fields, bool rest);
 void det_event_lower_rest(struct det_event *ev);
 const struct det_value *det_event_get(const struct det_event *ev, uint32_t id);
+/* Adds a value under an interned id (rebuilding a logged event). */
+bool det_event_push(struct det_event *ev, uint32_t id, const char *p, size_t n, bool null);
 /* Copies n bytes into the event's scratch space (never moves). */
 char *det_event_copy(struct det_event *ev, const char *p, size_t n);
 
@@ -318,6 +334,9 @@ struct detect_engine {
 };
 
 /* rule.c */
+/* Narrows every rule a meta filter names (and whose logsource it covers) to
+ * `its condition and not the filter's`. Returns how many rules it applied to. */
+uint32_t det_filter_apply(struct detect_engine *e, const struct det_rule *f);
 size_t det_rules_parse(struct detect_engine *e, const char *text, size_t n, const char *path,
 		       struct bw_error *first_err);
 void det_rule_fail(struct detect_engine *e, const char *path, int line, const char *fmt, ...)

@@ -96,6 +96,12 @@ static inline const char *special(const char *p, const char *end)
 	return end;
 }
 
+/* what each single-character escape stands for; 0: not one ('u' apart) */
+static const char unescaped[256] = {
+	['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b', ['f'] = '\f', ['n'] = '\n',
+	['r'] = '\r', ['t'] = '\t',
+};
+
 /* At '"'. Zero-copy when there is no escape; else unescaped into scratch,
  * copying the runs between escapes whole. */
 static bool jstring(struct jp *j, const char **out, size_t *n)
@@ -118,16 +124,12 @@ static bool jstring(struct jp *j, const char **out, size_t *n)
 		/* q is at a backslash */
 		if (++q >= j->end)
 			return false;
-		switch (*q) {
-		case '"': *d++ = '"'; break;
-		case '\\': *d++ = '\\'; break;
-		case '/': *d++ = '/'; break;
-		case 'b': *d++ = '\b'; break;
-		case 'f': *d++ = '\f'; break;
-		case 'n': *d++ = '\n'; break;
-		case 'r': *d++ = '\r'; break;
-		case 't': *d++ = '\t'; break;
-		case 'u': {
+		/* a table, not a switch: Windows paths make `\\` most of the
+		 * escapes, and an indirect jump per escape mispredicts */
+		char esc = unescaped[(unsigned char)*q];
+		if (esc) {
+			*d++ = esc;
+		} else if (*q == 'u') {
 			uint32_t cp, lo;
 			if (j->end - q < 5 || !hex4(q + 1, &cp))
 				return false;
@@ -140,9 +142,7 @@ static bool jstring(struct jp *j, const char **out, size_t *n)
 				cp = 0xfffd;  /* lone surrogate */
 			}
 			d += put_utf8(d, cp);
-			break;
-		}
-		default:
+		} else {
 			return false;
 		}
 		/* copy up to the next quote, backslash or raw control character
@@ -510,25 +510,60 @@ static bool value(struct jp *j, enum mode m, const char *name, size_t nn, const 
 	return add(j, name, nn, s, sn, null);
 }
 
-static bool ascii(const char *p, size_t n)
+/* Valid UTF-8 (as bw_valid_utf8 defines it: no overlongs, surrogates or
+ * code points past U+10FFFF), with ASCII runs passed 16 bytes at a time:
+ * one pass over a record that is nearly all ASCII. */
+static bool valid_utf8(const char *s, size_t n)
 {
-	uint64_t acc = 0;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		acc |= w;
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	while (p < e) {
+#if defined(__SSE2__)
+		while (e - p >= 16) {
+			__m128i c = _mm_loadu_si128((const __m128i *)(const void *)p);
+			int m = _mm_movemask_epi8(c);
+			if (m) {
+				p += __builtin_ctz((unsigned)m);
+				break;
+			}
+			p += 16;
+		}
+		if (p >= e)
+			break;
+#endif
+		unsigned c = *p;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		size_t len;
+		unsigned min;
+		if ((c & 0xE0) == 0xC0)
+			len = 2, min = 0x80, c &= 0x1F;
+		else if ((c & 0xF0) == 0xE0)
+			len = 3, min = 0x800, c &= 0x0F;
+		else if ((c & 0xF8) == 0xF0)
+			len = 4, min = 0x10000, c &= 0x07;
+		else
+			return false;
+		if ((size_t)(e - p) < len)
+			return false;
+		for (size_t i = 1; i < len; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				return false;
+			c = (c << 6) | (p[i] & 0x3F);
+		}
+		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+			return false;
+		p += len;
 	}
-	for (; i < n; i++)
-		acc |= (unsigned char)p[i];
-	return (acc & 0x8080808080808080ull) == 0;
+	return true;
 }
 
 enum det_parse det_json_event(struct det_event *ev, const struct detect_engine *e,
 			      const char *p, size_t n)
 {
 	det_event_reset(ev, n);
-	if (!ascii(p, n) && !bw_valid_utf8(p, n))
+	if (!valid_utf8(p, n))
 		return PARSE_BAD_UTF8;
 	struct jp j = { p, p + n, ev, e, 0 };
 	ws(&j);

@@ -258,7 +258,7 @@ static struct trig trig_node(const struct detect_engine *e, const struct det_rul
 
 static bool evaluated(const struct det_rule *r)
 {
-	return !r->corr && r->ncode > 0;
+	return det_rule_evaluated(r);
 }
 
 /* Pairs for every literal matcher, triggers for every rule; then only the

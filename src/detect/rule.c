@@ -249,6 +249,11 @@ static bool build_logsource(struct rb *b, yaml_node_t *ls)
 	const char *product = scalar(map_get(b->doc, ls, "product"), NULL);
 	const char *category = scalar(map_get(b->doc, ls, "category"), NULL);
 	const char *service = scalar(map_get(b->doc, ls, "service"), NULL);
+	b->r.product = product ? arena_strdup(&b->e->arena, product) : NULL;
+	b->r.category = category ? arena_strdup(&b->e->arena, category) : NULL;
+	b->r.service = service ? arena_strdup(&b->e->arena, service) : NULL;
+	if (b->r.info.filter)
+		return true;  /* a filter is not routed: it rides on the rules it names */
 	const struct det_map_logsource *m = det_mapping_find(&b->e->map, product, category, service);
 	if (!m) {
 		if (product && !strcasecmp(product, "windows"))
@@ -336,7 +341,8 @@ static void build_out_fields(struct rb *b)
 	b->r.nout = n;
 }
 
-static bool build_detection(struct rb *b, yaml_node_t *det)
+/* skip: a key that is not a search identifier (a filter's `rules`), or NULL */
+static bool build_detection(struct rb *b, yaml_node_t *det, const char *skip)
 {
 	if (!det || det->type != YAML_MAPPING_NODE)
 		return rfail(b, det, "rule has no detection section");
@@ -352,13 +358,15 @@ static bool build_detection(struct rb *b, yaml_node_t *det)
 			cond = v;
 			continue;
 		}
+		if (skip && !strcmp(ks, skip))
+			continue;
 		if (!strcmp(ks, "timeframe"))
 			return rfail(b, k, "'timeframe' in detection is not supported: use a correlation rule");
 		if (!build_sel(b, ks, v))
 			return false;
 	}
 	if (!cond)
-		return rfail(b, det, "detection has no condition");
+		return rfail(b, det, "%s has no condition", b->r.info.filter ? "filter" : "detection");
 	const char *conds[64];
 	int nconds = 0;
 	if (cond->type == YAML_SCALAR_NODE) {
@@ -517,6 +525,135 @@ static bool build_correlation(struct rb *b, yaml_node_t *c)
 	return true;
 }
 
+/* ---- meta filters ---- */
+
+static bool names_rule(const struct det_rule *f, const struct det_rule *r)
+{
+	for (uint32_t i = 0; i < f->nfilter_refs; i++)
+		if ((r->info.id[0] && !strcmp(f->filter_refs[i], r->info.id)) ||
+		    (r->name && !strcmp(f->filter_refs[i], r->name)))
+			return true;
+	return false;
+}
+
+/* The filter's logsource covers the rule's: each part the filter names is
+ * the rule's too (a filter for windows/process_creation does not touch a
+ * named rule on another logsource). */
+static bool covers(const char *f, const char *r)
+{
+	return !f || (r && !strcasecmp(f, r));
+}
+
+static void *grow_copy(struct arena *a, const void *x, size_t nx, const void *y, size_t ny,
+		       size_t extra, size_t size)
+{
+	char *d = arena_alloc(a, (nx + ny + extra + 1) * size);
+	if (nx)
+		memcpy(d, x, nx * size);
+	if (ny)
+		memcpy(d + nx * size, y, ny * size);
+	return d;
+}
+
+/* r := r and not f, on every compiled form: matchers, predicates,
+ * alternatives and selections appended with their indices moved; the
+ * bytecode `r; JF end; f; NOT`; the tree AND(r, NOT(f)) for the triggers. */
+static void merge_filter(struct detect_engine *e, struct det_rule *r, const struct det_rule *f)
+{
+	struct arena *a = &e->arena;
+	struct det_matcher *m = grow_copy(a, r->matchers, r->nmatchers, f->matchers, f->nmatchers, 0,
+					  sizeof *m);
+	for (uint32_t i = r->nmatchers; i < r->nmatchers + f->nmatchers; i++)
+		if (m[i].re)
+			m[i].re_shared = true;
+	struct det_pred *p = grow_copy(a, r->preds, r->npreds, f->preds, f->npreds, 0, sizeof *p);
+	for (uint32_t i = r->npreds; i < r->npreds + f->npreds; i++)
+		p[i].first += r->nmatchers;
+	struct det_alt *al = grow_copy(a, r->alts, r->nalts, f->alts, f->nalts, 0, sizeof *al);
+	for (uint32_t i = r->nalts; i < r->nalts + f->nalts; i++)
+		al[i].first += r->npreds;
+	struct det_sel *sl = grow_copy(a, r->sels, r->nsels, f->sels, f->nsels, 0, sizeof *sl);
+	for (uint32_t i = r->nsels; i < r->nsels + f->nsels; i++)
+		sl[i].first += r->nalts;
+
+	uint32_t base = r->ncode + 1, end = base + f->ncode + 1;
+	struct det_insn *c = grow_copy(a, r->code, r->ncode, NULL, 0, f->ncode + 2, sizeof *c);
+	c[r->ncode] = (struct det_insn){ C_JF, end };
+	for (uint32_t i = 0; i < f->ncode; i++) {
+		struct det_insn in = f->code[i];
+		if (in.code == C_SEL)
+			in.arg += r->nsels;
+		else if (in.code == C_JF || in.code == C_JT)
+			in.arg += base;
+		c[base + i] = in;
+	}
+	c[base + f->ncode] = (struct det_insn){ C_NOT, 0 };
+
+	uint32_t nk = 0;
+	for (uint32_t i = 0; i < r->ncnodes; i++)
+		nk = r->cnodes[i].kid0 + r->cnodes[i].nkids > nk ? r->cnodes[i].kid0 + r->cnodes[i].nkids
+								 : nk;
+	uint32_t fk = 0;
+	for (uint32_t i = 0; i < f->ncnodes; i++)
+		fk = f->cnodes[i].kid0 + f->cnodes[i].nkids > fk ? f->cnodes[i].kid0 + f->cnodes[i].nkids
+								 : fk;
+	struct det_cnode *cn = grow_copy(a, r->cnodes, r->ncnodes, f->cnodes, f->ncnodes, 2,
+					 sizeof *cn);
+	uint32_t *ck = grow_copy(a, r->ckids, nk, NULL, 0, fk + 3, sizeof *ck);
+	for (uint32_t i = 0; i < f->ncnodes; i++) {
+		struct det_cnode *n = &cn[r->ncnodes + i];
+		if (n->type == CN_SEL)
+			n->sel += r->nsels;
+		n->kid0 += nk;
+	}
+	for (uint32_t i = 0; i < fk; i++)
+		ck[nk + i] = f->ckids[i] + r->ncnodes;
+	uint32_t not_id = r->ncnodes + f->ncnodes, and_id = not_id + 1;
+	ck[nk + fk] = f->croot + r->ncnodes;
+	ck[nk + fk + 1] = r->croot;
+	ck[nk + fk + 2] = not_id;
+	cn[not_id] = (struct det_cnode){ CN_NOT, 0, nk + fk, 1 };
+	cn[and_id] = (struct det_cnode){ CN_AND, 0, nk + fk + 1, 2 };
+
+	r->matchers = m;
+	r->preds = p;
+	r->alts = al;
+	r->sels = sl;
+	r->code = c;
+	r->cnodes = cn;
+	r->ckids = ck;
+	r->nmatchers += f->nmatchers;
+	r->npreds += f->npreds;
+	r->nalts += f->nalts;
+	r->nsels += f->nsels;
+	r->ncode = end;
+	r->ncnodes = and_id + 1;
+	r->croot = and_id;
+}
+
+uint32_t det_filter_apply(struct detect_engine *e, const struct det_rule *f)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < e->nrules; i++) {
+		struct det_rule *r = &e->rules[i];
+		if (r == f || !det_rule_evaluated(r) || !names_rule(f, r) ||
+		    !covers(f->product, r->product) || !covers(f->category, r->category) ||
+		    !covers(f->service, r->service))
+			continue;
+		/* each filter copies the rule's compiled form: bounded */
+		if (r->nfilters == DETECT_LIM_FILTERS) {
+			det_rule_fail(e, f->info.path, 0, "filter '%s' not applied to '%s': "
+				      "more than %d filters name it", f->info.title, r->info.title,
+				      DETECT_LIM_FILTERS);
+			continue;
+		}
+		merge_filter(e, r, f);
+		r->nfilters++;
+		n++;
+	}
+	return n;
+}
+
 /* One YAML document: a rule, a correlation or a filter. */
 static bool build_doc(struct rb *b, yaml_node_t *root)
 {
@@ -541,14 +678,28 @@ static bool build_doc(struct rb *b, yaml_node_t *root)
 	yaml_node_t *corr = map_get(b->doc, root, "correlation");
 	if (corr)
 		return build_correlation(b, corr);
-	if (map_get(b->doc, root, "filter"))
-		return rfail(b, root, "meta filter documents are not supported yet");
 	yaml_node_t *action = map_get(b->doc, root, "action");
 	if (action)
 		return rfail(b, action, "'action' documents (Sigma 1.0 collections) are not supported");
+	yaml_node_t *filter = map_get(b->doc, root, "filter");
+	if (filter) {
+		/* a meta filter: search identifiers and a condition beside the
+		 * names of the rules it narrows (Sigma filters specification) */
+		b->r.info.filter = true;
+		if (filter->type != YAML_MAPPING_NODE)
+			return rfail(b, filter, "filter must be a map");
+		const char **refs = NULL;
+		if (!str_list(b, map_get(b->doc, filter, "rules"), &refs, &b->r.nfilter_refs) ||
+		    b->r.nfilter_refs == 0)
+			return rfail(b, filter, "filter needs a list of rules (ids or names)");
+		b->r.filter_refs = refs;
+		if (!map_get(b->doc, root, "logsource"))
+			return rfail(b, root, "filter has no logsource");
+	}
 	if (!build_logsource(b, map_get(b->doc, root, "logsource")))
 		return false;
-	if (!build_detection(b, map_get(b->doc, root, "detection")))
+	if (!build_detection(b, filter ? filter : map_get(b->doc, root, "detection"),
+			     filter ? "rules" : NULL))
 		return false;
 	struct arena *a = &b->e->arena;
 	b->r.matchers = arena_copy(a, b->m, b->nm * sizeof *b->m);

@@ -114,7 +114,7 @@ static uint32_t evaluate(struct detect_scanner *s, struct detect_stats *st)
 		det_event_layout(ev, NULL, false);
 		for (uint32_t i = 0; i < e->nrules; i++) {
 			const struct det_rule *r = &e->rules[i];
-			if (r->corr || r->ncode == 0)
+			if (!det_rule_evaluated(r))
 				continue;
 			st->rules_evaluated++;
 			if (det_route_accepts(r, ev) && det_rule_match(r, ev, NULL))
@@ -210,6 +210,8 @@ void det_scanner_event(struct det_reader_sink *k, enum det_parse st)
 		return;
 	}
 	k->stats->events++;
+	if (s->ev.truncated)
+		k->stats->truncated++;
 	uint32_t n = evaluate(s, k->stats);
 	const struct detect_engine *e = s->e;
 	for (uint32_t i = 0; i < n; i++) {

@@ -23,6 +23,7 @@ struct detect_scanner {
 	char computer[256], time[64];
 	void *xml;
 	struct det_corr_state *corr;
+	struct detect_corr_log *defer;   /* correlations deferred to this log */
 };
 
 void det_scanner_emit(struct detect_scanner *s, struct det_reader_sink *k,

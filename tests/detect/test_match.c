@@ -299,6 +299,60 @@ static void conditions(void **state)
 	YES(d, "\"User\":\"b\"");
 }
 
+/* Sigma meta filters (filters specification 2.x): a filter document
+ * narrows the rules it names, by id or by name, to `their condition and not
+ * the filter's`, where its logsource covers theirs; it never fires itself. */
+static void meta_filters(void **state)
+{
+	(void)state;
+	const char *rule = "title: A\nid: 6f3e2987-db24-4c78-a860-b4f4095a7095\nname: rule_a\n"
+			   "logsource:\n  product: windows\n  category: process_creation\n"
+			   "detection:\n  sel:\n    Image|endswith: '\\a.exe'\n  condition: sel\n";
+	const char *filter = "title: Admins\nlogsource:\n  product: windows\n"
+			     "  category: process_creation\nfilter:\n  rules:\n"
+			     "    - 6f3e2987-db24-4c78-a860-b4f4095a7095\n"
+			     "  selection:\n    User|startswith: 'adm_'\n  condition: selection\n";
+	const char *bob = "{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"EventID\":1,"
+			  "\"Image\":\"C:\\\\a.exe\",\"User\":\"bob\"}\n";
+	const char *adm = "{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"EventID\":1,"
+			  "\"Image\":\"C:\\\\a.exe\",\"User\":\"ADM_bob\"}\n";
+	char text[4096];
+	/* the filter after the rule, and before it */
+	snprintf(text, sizeof text, "%s---\n%s", rule, filter);
+	assert_int_equal(run_rule(NULL, text, bob, NULL), 1);
+	assert_int_equal(run_rule(NULL, text, adm, NULL), 0);
+	snprintf(text, sizeof text, "%s---\n%s", filter, rule);
+	assert_int_equal(run_rule(NULL, text, adm, NULL), 0);
+	/* by the rule's name; a filter with a keyword list */
+	const char *by_name = "title: F\nlogsource:\n  product: windows\nfilter:\n  rules: rule_a\n"
+			      "  noise:\n    - 'adm_'\n  condition: noise\n";
+	snprintf(text, sizeof text, "%s---\n%s", rule, by_name);
+	assert_int_equal(run_rule(NULL, text, adm, NULL), 0);
+	assert_int_equal(run_rule(NULL, text, bob, NULL), 1);
+	/* a filter whose logsource does not cover the rule's leaves it alone */
+	const char *other = "title: F\nlogsource:\n  product: windows\n  category: dns_query\n"
+			    "filter:\n  rules: [rule_a]\n  selection:\n    User: 'ADM_bob'\n"
+			    "  condition: selection\n";
+	snprintf(text, sizeof text, "%s---\n%s", rule, other);
+	assert_int_equal(run_rule(NULL, text, adm, NULL), 1);
+	/* a filter naming no rule, or without a condition, is refused */
+	const char *bad = "title: F\nlogsource:\n  product: windows\nfilter:\n"
+			  "  selection:\n    User: x\n  condition: selection\n";
+	assert_int_equal(run_rule(NULL, bad, bob, NULL), -1);
+	bad = "title: F\nlogsource:\n  product: windows\nfilter:\n  rules: [rule_a]\n"
+	      "  selection:\n    User: x\n";
+	assert_int_equal(run_rule(NULL, bad, bob, NULL), -1);
+	/* the filter is listed as a filter, not as a rule that can fire */
+	struct bw_error err = { 0 };
+	struct detect_engine *e = detect_engine_new(NULL, &err);
+	snprintf(text, sizeof text, "%s---\n%s", rule, filter);
+	assert_int_equal(detect_engine_add_text(e, text, strlen(text), "t.yml", &err), 2);
+	assert_int_equal(detect_engine_compile(e, &err), BW_OK);
+	assert_false(detect_engine_rule(e, 0)->filter);
+	assert_true(detect_engine_rule(e, 1)->filter);
+	detect_engine_free(e);
+}
+
 static void logsource_routing(void **state)
 {
 	(void)state;
@@ -383,6 +437,116 @@ static void correlations(void **state)
 	assert_int_equal(run_rule(NULL, bad, "{}", NULL), -1);
 }
 
+/* ---- the command line ---- */
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Runs detect_cli with stdout into out (NUL-terminated); returns its exit code. */
+static int run_cli(int argc, char **argv, char *out, size_t cap)
+{
+	char tmp[] = "/tmp/bw-detect-out-XXXXXX";
+	int fd = mkstemp(tmp);
+	assert_true(fd >= 0);
+	fflush(stdout);
+	int saved = dup(1);
+	dup2(fd, 1);
+	int rc = detect_cli(argc, argv);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	ssize_t n = read(fd, out, cap - 1);
+	out[n > 0 ? n : 0] = 0;
+	close(fd);
+	unlink(tmp);
+	return rc;
+}
+
+/* A correlation whose events are split over two input files fires once,
+ * after the files' own findings, and -j 1 and -j 2 print the same. */
+static void cli_correlations_span_inputs(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/bw-detect-cli-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char rules[256], a[256], b[256];
+	snprintf(rules, sizeof rules, "%s/rules.yml", dir);
+	snprintf(a, sizeof a, "%s/a.jsonl", dir);
+	snprintf(b, sizeof b, "%s/b.jsonl", dir);
+	write_file(rules,
+		   "title: Failed logon\nid: base-1\nname: failed_logon\nlevel: low\n"
+		   "logsource: {product: windows, service: security}\n"
+		   "detection:\n  sel:\n    EventID: 4625\n  condition: sel\n---\n"
+		   "title: Many failed logons\nid: corr-1\nlevel: high\ncorrelation:\n"
+		   "  type: event_count\n  rules: [failed_logon]\n  group-by: [TargetUserName]\n"
+		   "  timespan: 5m\n  condition:\n    gte: 3\n  generate: true\n");
+	write_file(a, "{\"Channel\":\"Security\",\"EventID\":4625,\"TargetUserName\":\"a\","
+		      "\"UtcTime\":\"2024-01-01 10:00:00\"}\n"
+		      "{\"Channel\":\"Security\",\"EventID\":4625,\"TargetUserName\":\"a\","
+		      "\"UtcTime\":\"2024-01-01 10:01:00\"}\n");
+	write_file(b, "{\"Channel\":\"Security\",\"EventID\":4625,\"TargetUserName\":\"a\","
+		      "\"UtcTime\":\"2024-01-01 10:02:00\"}\n");
+	static char out1[8192], out2[8192];
+	char *argv1[] = { "detect", "--rules", rules, "--format", "jsonl", "-j", "1", a, b, NULL };
+	assert_int_equal(run_cli(9, argv1, out1, sizeof out1), 1);
+	char *argv2[] = { "detect", "--rules", rules, "--format", "jsonl", "-j", "2", a, b, NULL };
+	assert_int_equal(run_cli(9, argv2, out2, sizeof out2), 1);
+	assert_string_equal(out1, out2);
+	/* three base findings, then the correlation's, naming the third event */
+	const char *corr = strstr(out1, "\"Many failed logons\"");
+	assert_non_null(corr);
+	assert_null(strstr(corr + 1, "\"Many failed logons\""));
+	assert_null(strstr(corr, "\"Failed logon\""));
+	int base = 0;
+	for (const char *p = out1; (p = strstr(p, "\"Failed logon\"")); p++)
+		base++;
+	assert_int_equal(base, 3);
+	assert_non_null(strstr(corr, "b.jsonl"));
+	/* one file alone holds only two: no correlation */
+	char *argv3[] = { "detect", "--rules", rules, "--format", "jsonl", a, NULL };
+	assert_int_equal(run_cli(6, argv3, out1, sizeof out1), 1);
+	assert_null(strstr(out1, "Many failed logons"));
+	unlink(rules);
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+}
+
+/* `rules check` reads --config, before or after the words */
+static void cli_rules_check_reads_config(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/bw-detect-chk-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char rule[256], map[256], missing[256];
+	snprintf(rule, sizeof rule, "%s/r.yml", dir);
+	snprintf(map, sizeof map, "%s/map.yaml", dir);
+	snprintf(missing, sizeof missing, "%s/none.yaml", dir);
+	write_file(rule, "title: R\nlogsource: {product: windows, service: security}\n"
+			 "detection:\n  sel:\n    EventID: 1\n  condition: sel\n");
+	/* a mapping with no security service: the rule cannot be routed */
+	write_file(map, "logsources: []\n");
+	static char out[8192];
+	char *ok[] = { "detect", "rules", "check", rule, NULL };
+	assert_int_equal(run_cli(4, ok, out, sizeof out), 0);
+	char *none[] = { "detect", "rules", "check", "--config", missing, rule, NULL };
+	assert_int_equal(run_cli(6, none, out, sizeof out), 3);
+	char *before[] = { "detect", "--config", missing, "rules", "check", rule, NULL };
+	assert_int_equal(run_cli(6, before, out, sizeof out), 3);
+	char *other[] = { "detect", "rules", "check", rule, "--config", map, NULL };
+	int rc = run_cli(6, other, out, sizeof out);
+	assert_true(rc == 1 || rc == 3);
+	unlink(rule);
+	unlink(map);
+	rmdir(dir);
+}
+
 /* ---- the JSON reader ---- */
 
 static const char *any_rule =
@@ -462,10 +626,60 @@ static void json_damage_is_counted(void **state)
 	detect_scan_json(s, in.p, in.len, "mem", count, &g, &st);
 	detect_scanner_free(s);
 	assert_int_equal(g.n, 3);
-	assert_int_equal(st.events, 3);
+	/* the record with a 1 MiB value is evaluated (cut at the value limit) */
+	assert_int_equal(st.events, 4);
+	assert_int_equal(st.truncated, 1);
 	assert_int_equal(st.bad_records, 4);
 	assert_int_equal(st.bad_utf8, 1);
-	assert_int_equal(st.oversize, 1);
+	assert_int_equal(st.oversize, 0);
+	buf_free(&in);
+	detect_engine_free(e);
+}
+
+/* Padding one field past DETECT_LIM_VALUE must not hide the event: it is
+ * evaluated with that value cut at the limit (and counted), on the fast path
+ * and the baseline alike; a match inside the kept part still counts. */
+static void padded_value_still_evaluated(void **state)
+{
+	(void)state;
+	const char *rule = "title: Mimikatz\nlogsource:\n  product: windows\n"
+			   "  category: process_creation\ndetection:\n  sel:\n"
+			   "    CommandLine|contains: 'sekurlsa::'\n  condition: sel\n";
+	struct buf in;
+	for (int where = 0; where < 2; where++) {
+		buf_init(&in);
+		buf_puts(&in, "{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"EventID\":1,");
+		if (where == 0) /* the padding in another field */
+			buf_puts(&in, "\"CommandLine\":\"mimikatz sekurlsa::logonpasswords\",\"Pad\":\"");
+		else            /* the padding after the match in the same field */
+			buf_puts(&in, "\"CommandLine\":\"mimikatz sekurlsa::logonpasswords ");
+		for (int i = 0; i < DETECT_LIM_VALUE + 4096; i++)
+			buf_putc(&in, i % 3 ? 'x' : ' ');
+		buf_puts(&in, "\"}\n");
+		buf_cstr(&in);
+		struct got g = { 0 };
+		assert_int_equal(run_rule(NULL, rule, in.p, &g), 1);
+		buf_free(&in);
+	}
+	/* counted as truncated, not as skipped */
+	struct bw_error err = { 0 };
+	struct detect_engine *e = detect_engine_new(NULL, &err);
+	assert_int_equal(detect_engine_add_text(e, rule, strlen(rule), "t.yml", &err), 1);
+	assert_int_equal(detect_engine_compile(e, &err), BW_OK);
+	buf_init(&in);
+	buf_puts(&in, "{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"EventID\":1,"
+		      "\"CommandLine\":\"sekurlsa::x\",\"Pad\":\"");
+	for (int i = 0; i < DETECT_LIM_VALUE + 1; i++)
+		buf_putc(&in, 'y');
+	buf_puts(&in, "\"}\n");
+	struct detect_stats st = { 0 };
+	struct detect_scanner *s = detect_scanner_new(e, DETECT_FAST);
+	detect_scan_json(s, in.p, in.len, "mem", NULL, NULL, &st);
+	detect_scanner_free(s);
+	assert_int_equal(st.events, 1);
+	assert_int_equal(st.findings, 1);
+	assert_int_equal(st.truncated, 1);
+	assert_int_equal(st.oversize, 0);
 	buf_free(&in);
 	detect_engine_free(e);
 }
@@ -480,11 +694,15 @@ int main(void)
 		cmocka_unit_test(prefilter_fields),
 		cmocka_unit_test(portable_prefilter),
 		cmocka_unit_test(conditions),
+		cmocka_unit_test(meta_filters),
 		cmocka_unit_test(logsource_routing),
 		cmocka_unit_test(placeholders_from_mapping),
 		cmocka_unit_test(correlations),
+		cmocka_unit_test(cli_correlations_span_inputs),
+		cmocka_unit_test(cli_rules_check_reads_config),
 		cmocka_unit_test(json_shapes),
 		cmocka_unit_test(json_damage_is_counted),
+		cmocka_unit_test(padded_value_still_evaluated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
