@@ -105,18 +105,40 @@ static int64_t backoff(int64_t attempts)
 	return d + (int64_t)(r % (uint32_t)(d / 4 + 1));
 }
 
-/* Claims and runs one due job. 1: ran one; 0: none due; -1: error. */
-static int run_one(struct db *db, const char *const *names)
+/* Kinds grouped by lease: a claim holds its job for its own kind's lease,
+ * so a worker that dies holding a short job frees it soon. Built once, on
+ * the first run, from the table registered before any thread started. */
+struct lease_group {
+	int lease;
+	const char *names[WORKER_KINDS_MAX + 1];
+};
+static struct lease_group groups[WORKER_KINDS_MAX];
+static size_t ngroups;
+static pthread_once_t groups_once = PTHREAD_ONCE_INIT;
+
+static void groups_build(void)
+{
+	for (size_t i = 0; i < nkinds; i++) {
+		int lease = kinds[i].lease_seconds > 0 ? kinds[i].lease_seconds : WORKER_LEASE_DFLT;
+		size_t g = 0;
+		while (g < ngroups && groups[g].lease != lease)
+			g++;
+		if (g == ngroups)
+			groups[ngroups++].lease = lease;
+		size_t n = 0;
+		while (groups[g].names[n])
+			n++;
+		groups[g].names[n] = kinds[i].kind;
+	}
+}
+
+/* Claims and runs one due job of one lease group. 1: ran one; 0: none
+ * due; -1: error. */
+static int run_one(struct db *db, const struct lease_group *g)
 {
 	struct db_job job;
 	struct bw_error err = { 0 };
-	/* the longest lease of the kinds we run: every claim holds its job
-	 * for as long as its kind may take */
-	int lease = WORKER_LEASE_DFLT;
-	for (size_t i = 0; i < nkinds; i++)
-		if (kinds[i].lease_seconds > lease)
-			lease = kinds[i].lease_seconds;
-	enum bw_err rc = db_job_claim(db, names, lease, &job, &err);
+	enum bw_err rc = db_job_claim(db, g->names, g->lease, &job, &err);
 	if (rc == BW_ENOTFOUND)
 		return 0;
 	if (rc != BW_OK) {
@@ -139,27 +161,24 @@ static int run_one(struct db *db, const char *const *names)
 	return 1;
 }
 
-static const char **kind_names(void)
-{
-	static const char *names[WORKER_KINDS_MAX + 1];
-	for (size_t i = 0; i < nkinds; i++)
-		names[i] = kinds[i].kind;
-	names[nkinds] = NULL;
-	return names;
-}
-
 int worker_run_due(struct db *db, int max)
 {
 	if (nkinds == 0)
 		return 0;
 	periodic_all(db);
-	const char **names = kind_names();
+	pthread_once(&groups_once, groups_build);
+	/* round the groups until none has a due job, so one busy kind cannot
+	 * starve the others */
 	int n = 0;
-	while (n < max) {
-		int r = run_one(db, names);
-		if (r <= 0)
-			break;
-		n++;
+	bool any = true;
+	while (n < max && any) {
+		any = false;
+		for (size_t g = 0; g < ngroups && n < max; g++) {
+			if (run_one(db, &groups[g]) <= 0)
+				continue;
+			any = true;
+			n++;
+		}
 	}
 	return n;
 }

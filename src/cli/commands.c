@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "app/routes.h"
+#include "alerts/alerts.h"
+#include "alerts/outbox.h"
 #include "app/worker.h"
 #include "cli/cli.h"
 #include "registers/registers.h"
@@ -15,7 +17,7 @@
 
 const struct db_migration *const cli_migrations[] = {
 	orgs_migrations, audit_migrations, auth_migrations, db_jobs_migrations,
-	suppliers_migrations, systems_migrations, components_migrations, risks_migrations, findings_migrations, feeds_migrations, NULL,
+	suppliers_migrations, systems_migrations, components_migrations, risks_migrations, findings_migrations, outbox_migrations, alerts_migrations, feeds_migrations, NULL,
 };
 
 /* Every domain module's routes, parameters and navigation, for serve and
@@ -41,6 +43,8 @@ static void cli_register_modules(void)
 	registers_register();
 	findings_register();
 	feeds_register();
+	alerts_register();
+	outbox_register();
 }
 
 bool cli_parse(int argc, char **argv, int first, struct cli_opt *opts, size_t nopts,

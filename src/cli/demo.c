@@ -12,6 +12,8 @@
 
 #include "cli/cli.h"
 #include "ods/ods.h"
+#include "alerts/alerts.h"
+#include "alerts/outbox.h"
 #include "registers/registers.h"
 #include "findings/findings.h"
 #include "feeds/feeds.h"
@@ -238,6 +240,12 @@ int cmd_demo(int argc, char **argv)
 			rc = 1;
 		} else if (feeds_demo_seed(db, cli_data_dir(cli_get(o, 4, "data")), &err) != BW_OK) {
 			fprintf(stderr, "bulwark: registering the feeds failed: %s\n", err.msg);
+			rc = 1;
+		} else if (outbox_demo_seed(db, &err) != BW_OK) {
+			fprintf(stderr, "bulwark: seeding the alert contacts failed: %s\n", err.msg);
+			rc = 1;
+		} else if (alerts_demo_seed(db, scale == ODS_SCALE_NATIONAL, NULL, &err) != BW_OK) {
+			fprintf(stderr, "bulwark: seeding the advisories failed: %s\n", err.msg);
 			rc = 1;
 		} else {
 			printf("Demo estate: %zu organisations, %lld users.\n", e.n, (long long)s.users);

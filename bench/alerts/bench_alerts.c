@@ -1,0 +1,292 @@
+/*
+ * bench-alerts: one high-severity alert published to a national estate
+ * (60,000 organisations, ~100,000 alert contacts, seeded here the way the
+ * demo seeds them). Measures, in one run:
+ *   1. the time until every delivery and inbox notice is queued by
+ *      outbox_enqueue_advisory (two INSERT ... SELECT statements), against
+ *      the baseline of inserting the same rows with one plain prepared
+ *      INSERT per row in one transaction;
+ *   2. e-mails per second through outbox_send_due into a local SMTP sink
+ *      (bench/alerts/run starts one), wall-clock and per CPU second of this
+ *      process.
+ * Prints Markdown table rows on stdout.
+ *   bench-alerts --db FILE|postgresql://... [--orgs N] [--smtp URL] [--mails N]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "alerts/alerts.h"
+#include "alerts/outbox.h"
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+	       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void die(const char *what, const struct bw_error *err)
+{
+	fprintf(stderr, "bench-alerts: %s: %s\n", what, err ? err->msg : "");
+	exit(1);
+}
+
+struct seed {
+	int orgs;
+};
+
+/* national (1), 7 regions, 42 ICSs, then organisations spread over the ICSs
+ * in the proportions of the real estate */
+static enum bw_err seed_tx(struct db *db, void *arg, struct bw_error *err)
+{
+	struct seed *s = arg;
+	struct db_stmt *st;
+	int64_t now = bw_now();
+	char code[16], name[64], path[64];
+	const char *sql = "INSERT INTO orgs (id, code, name, type, parent_id, path, synthetic, created_at)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)";
+	for (int id = 1; id <= s->orgs; id++) {
+		const char *type;
+		int64_t parent;
+		if (id == 1) {
+			type = "national", parent = 0;
+			snprintf(path, sizeof path, "/1/");
+		} else if (id <= 8) {
+			type = "region", parent = 1;
+			snprintf(path, sizeof path, "/1/%d/", id);
+		} else if (id <= 50) {
+			type = "ics", parent = 2 + (id - 9) % 7;
+			snprintf(path, sizeof path, "/1/%lld/%d/", (long long)parent, id);
+		} else {
+			int k = id % 240;
+			type = k < 1 ? "nhs_trust" : k < 26 ? "gp_practice" : k < 70 ? "pharmacy" : k < 110 ? "dental_practice"
+									     : "care_provider";
+			parent = 9 + id % 42;
+			snprintf(path, sizeof path, "/1/%lld/%lld/%d/", (long long)(2 + (parent - 9) % 7), (long long)parent, id);
+		}
+		snprintf(code, sizeof code, "B%06d", id);
+		snprintf(name, sizeof name, "Bench organisation %d", id);
+		st = db_prep(db, sql);
+		db_bind_i64(st, 1, id);
+		db_bind_text(st, 2, code);
+		db_bind_text(st, 3, name);
+		db_bind_text(st, 4, type);
+		if (parent)
+			db_bind_i64(st, 5, parent);
+		else
+			db_bind_null(st, 5);
+		db_bind_text(st, 6, path);
+		db_bind_i64(st, 7, now);
+		if (db_step(st) != DB_DONE)
+			return db_fail(db, err, "seed orgs");
+	}
+	return outbox_demo_seed(db, err);
+}
+
+static void advisory(struct db *db, const char *id, int seq)
+{
+	struct bw_error err = { 0 };
+	struct db_stmt *st = db_prep(db,
+		"INSERT INTO advisories (id, prefix, seq, owner_org_id, state, revision, title, type, severity, tlp,"
+		" ack_hours, update_days, draft, created_by, created_at, updated_at) VALUES (?1, 'CC', ?2, 1, 'published',"
+		" 1, 'Bench alert', 'high_severity_alert', 'critical', 'TLP:CLEAR', 48, 3, '{}', 'bench', 0, 0)");
+	db_bind_text(st, 1, id);
+	db_bind_i64(st, 2, seq);
+	if (db_step(st) != DB_DONE)
+		die("advisory", NULL);
+	st = db_prep(db, "INSERT INTO advisory_revisions (advisory_id, revision, published_at, published_by, tlp, content)"
+			 " VALUES (?1, 1, 0, 'bench', 'TLP:CLEAR', ?2)");
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, "{\"title\":\"Exploited vulnerability in Example VPN gateways\",\"summary\":\"Patch the "
+			    "gateway today and look for signs of compromise.\",\"type\":\"high_severity_alert\","
+			    "\"severity\":\"critical\"}");
+	if (db_step(st) != DB_DONE)
+		die("revision", NULL);
+	st = db_prep(db, "INSERT INTO advisory_targets (advisory_id, org_id, revision)"
+			 " SELECT ?1, id, 1 FROM orgs WHERE type NOT IN ('national', 'region')");
+	db_bind_text(st, 1, id);
+	if (db_step(st) != DB_DONE)
+		die("targets", &err);
+}
+
+static enum bw_err enqueue_tx(struct db *db, void *arg, struct bw_error *err)
+{
+	return outbox_enqueue_advisory(db, arg, 1, "published", err);
+}
+
+struct pair {
+	int64_t org, contact;
+	char kind[8];
+	char address[OUTBOX_ADDRESS_MAX + 1];
+};
+struct base {
+	struct pair *p;
+	size_t n;
+	int64_t *orgs;
+	size_t norgs;
+};
+
+/* the baseline: the same rows, one prepared INSERT each, one transaction */
+static enum bw_err baseline_tx(struct db *db, void *arg, struct bw_error *err)
+{
+	struct base *b = arg;
+	int64_t now = bw_now();
+	char key[160];
+	for (size_t i = 0; i < b->n; i++) {
+		struct db_stmt *st = db_prep(db,
+			"INSERT INTO deliveries (idem_key, advisory_id, revision, reason, org_id, contact_id, channel,"
+			" recipient, state, attempts, next_at, created_at)"
+			" VALUES (?1, 'CC-0002', 1, 'published', ?2, ?3, ?4, ?5, 'queued', 0, ?6, ?6)");
+		snprintf(key, sizeof key, "CC-0002.r1.published.%lld.%lld", (long long)b->p[i].org, (long long)b->p[i].contact);
+		db_bind_text(st, 1, key);
+		db_bind_i64(st, 2, b->p[i].org);
+		db_bind_i64(st, 3, b->p[i].contact);
+		db_bind_text(st, 4, b->p[i].kind);
+		db_bind_text(st, 5, b->p[i].address);
+		db_bind_i64(st, 6, now);
+		if (db_step(st) != DB_DONE)
+			return db_fail(db, err, "baseline delivery");
+	}
+	for (size_t i = 0; i < b->norgs; i++) {
+		struct db_stmt *st = db_prep(db, "INSERT INTO inbox (org_id, advisory_id, revision, reason, created_at)"
+						 " VALUES (?1, 'CC-0002', 1, 'published', ?2)");
+		db_bind_i64(st, 1, b->orgs[i]);
+		db_bind_i64(st, 2, now);
+		if (db_step(st) != DB_DONE)
+			return db_fail(db, err, "baseline inbox");
+	}
+	return BW_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const char *url = NULL, *smtp = NULL;
+	int orgs = 60000, mails = 20000;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--db"))
+			url = argv[i + 1];
+		else if (!strcmp(argv[i], "--orgs"))
+			orgs = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--smtp"))
+			smtp = argv[i + 1];
+		else if (!strcmp(argv[i], "--mails"))
+			mails = atoi(argv[i + 1]);
+	}
+	if (!url || orgs < 100) {
+		fprintf(stderr, "usage: bench-alerts --db FILE|postgresql://... [--orgs N] [--smtp URL] [--mails N]\n");
+		return 2;
+	}
+	bw_crypto_init();
+	log_set_level(LOG_WARN);
+	struct bw_error err = { 0 };
+	struct db *db;
+	if (db_open(&db, url, &err) != BW_OK)
+		die("open", &err);
+	const struct db_migration *const sets[] = { orgs_migrations, audit_migrations, db_jobs_migrations,
+						    outbox_migrations, alerts_migrations, NULL };
+	if (db_migrate(db, sets, &err) != BW_OK)
+		die("migrate", &err);
+	if (db_query_i64(db, "SELECT count(*) FROM orgs", 0) > 0) {
+		fprintf(stderr, "bench-alerts: the database must be empty\n");
+		return 1;
+	}
+	struct seed s = { orgs };
+	int64_t t0 = bw_now_ms();
+	if (db_tx(db, true, seed_tx, &s, &err) != BW_OK)
+		die("seed", &err);
+	int64_t contacts = db_query_i64(db, "SELECT count(*) FROM alert_contacts", 0);
+	fprintf(stderr, "seeded %d organisations and %lld contacts in %.1f s\n", orgs, (long long)contacts,
+		(double)(bw_now_ms() - t0) / 1000);
+	if (db_kind(db) == DB_POSTGRES)
+		db_exec(db, "ANALYZE", &err);
+	advisory(db, "CC-0001", 1);
+	advisory(db, "CC-0002", 2);
+
+	/* the baseline's input, read before its clock starts */
+	struct base b = { 0 };
+	size_t cap = 0;
+	struct db_stmt *st = db_prep(db,
+		"SELECT t.org_id, c.id, c.kind, c.address FROM advisory_targets t JOIN alert_contacts c"
+		" ON c.org_id = t.org_id AND c.role = 'alerts' WHERE t.advisory_id = 'CC-0002'");
+	while (db_step(st) == DB_ROW) {
+		if (b.n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			b.p = realloc(b.p, cap * sizeof *b.p);
+			if (!b.p)
+				die("memory", NULL);
+		}
+		b.p[b.n].org = db_col_i64(st, 0);
+		b.p[b.n].contact = db_col_i64(st, 1);
+		snprintf(b.p[b.n].kind, sizeof b.p[b.n].kind, "%s", db_col_text(st, 2));
+		snprintf(b.p[b.n].address, sizeof b.p[b.n].address, "%s", db_col_text(st, 3));
+		b.n++;
+	}
+	b.orgs = calloc((size_t)orgs, sizeof *b.orgs);
+	st = db_prep(db, "SELECT org_id FROM advisory_targets WHERE advisory_id = 'CC-0002'");
+	while (db_step(st) == DB_ROW && b.norgs < (size_t)orgs)
+		b.orgs[b.norgs++] = db_col_i64(st, 0);
+
+	double c0 = cpu_s();
+	t0 = bw_now_ms();
+	if (db_tx(db, true, enqueue_tx, "CC-0001", &err) != BW_OK)
+		die("enqueue", &err);
+	int64_t ours_ms = bw_now_ms() - t0;
+	double ours_cpu = cpu_s() - c0;
+	int64_t queued = db_query_i64(db, "SELECT count(*) FROM deliveries WHERE advisory_id = 'CC-0001'", 0);
+	int64_t notices = db_query_i64(db, "SELECT count(*) FROM inbox WHERE advisory_id = 'CC-0001'", 0);
+
+	c0 = cpu_s();
+	t0 = bw_now_ms();
+	if (db_tx(db, true, baseline_tx, &b, &err) != BW_OK)
+		die("baseline", &err);
+	int64_t base_ms = bw_now_ms() - t0;
+	double base_cpu = cpu_s() - c0;
+	int64_t base_rows = db_query_i64(db, "SELECT count(*) FROM deliveries WHERE advisory_id = 'CC-0002'", 0);
+	if (base_rows != queued) {
+		fprintf(stderr, "bench-alerts: the baseline queued %lld rows, the outbox %lld\n", (long long)base_rows,
+			(long long)queued);
+		return 1;
+	}
+	const char *backend = db_kind(db) == DB_POSTGRES ? "PostgreSQL" : "SQLite";
+	printf("| Publish to %d organisations (%s): %lld deliveries + %lld inbox notices queued | %lld ms"
+	       " (%.2f CPU s here) | %lld ms (%.2f CPU s) | %.1f× |\n",
+	       orgs, backend, (long long)queued, (long long)notices, (long long)ours_ms, ours_cpu, (long long)base_ms,
+	       base_cpu, ours_ms > 0 ? (double)base_ms / (double)ours_ms : 0.0);
+	free(b.p);
+	free(b.orgs);
+
+	if (smtp && mails > 0) {
+		/* only the outbox's e-mails: the baseline's rows stay out of the way */
+		db_exec(db, "UPDATE deliveries SET state = 'sent' WHERE advisory_id = 'CC-0002'", &err);
+		struct outbox_config cfg;
+		outbox_config_from_env(&cfg);
+		snprintf(cfg.smtp_url, sizeof cfg.smtp_url, "%s", smtp);
+		snprintf(cfg.mail_from, sizeof cfg.mail_from, "alerts@bulwark.bench");
+		snprintf(cfg.mail_host, sizeof cfg.mail_host, "bulwark.bench");
+		cfg.notify_key[0] = '\0';
+		outbox_config_set(&cfg);
+		c0 = cpu_s();
+		t0 = bw_now_ms();
+		int done = 0;
+		while (done < mails) {
+			int n = outbox_send_due(db, mails - done < OUTBOX_BATCH ? mails - done : OUTBOX_BATCH, &err);
+			if (n < 0)
+				die("send", &err);
+			if (n == 0)
+				break;
+			done += n;
+		}
+		int64_t ms = bw_now_ms() - t0;
+		double cpu = cpu_s() - c0;
+		int64_t sent = db_query_i64(db, "SELECT count(*) FROM deliveries WHERE advisory_id = 'CC-0001' AND state = 'sent'", 0);
+		printf("| E-mails into a local SMTP sink (%s, each marked sent as it is accepted) | %.0f/s"
+		       " (%lld in %lld ms; %.0f per CPU second here) | | |\n",
+		       backend, ms > 0 ? (double)sent * 1000.0 / (double)ms : 0.0, (long long)sent, (long long)ms,
+		       cpu > 0 ? (double)sent / cpu : 0.0);
+	}
+	db_close(db);
+	return 0;
+}
