@@ -172,9 +172,11 @@ test("the demo's advisories, published through the alerts module, reach every al
   await sleep(300);
   for (const [channel, to, key, id] of rows) {
     if (channel === 'email') {
-      const got = mailsOf(id).filter((m) => m.to.includes(to));
+      // by its key: an overdue demo response may be escalated to the same
+      // contact meanwhile, which is another message with its own key
+      const got = mailsOf(id).filter((m) => m.messageId === `<${key}@bulwark.test>`);
       assert.equal(got.length, 1, `${id} to ${to}`);
-      assert.equal(got[0].messageId, `<${key}@bulwark.test>`);
+      assert.ok(got[0].to.includes(to), `${id} to ${to}`);
     } else if (channel === 'sms') {
       assert.equal(callsOf(id).filter((c) => JSON.parse(c.body).reference === key).length, 1, `${id} to ${to}`);
     }
