@@ -9,6 +9,7 @@
 #include "detect/detect.h"
 #include "findings/findings.h"
 #include "feeds/feeds.h"
+#include "exposures/exposures.h"
 
 #ifndef BULWARK_VERSION
 #define BULWARK_VERSION "0.1.0"
@@ -70,6 +71,7 @@ static const struct command {
 	{ "routes", cmd_routes, "list every route (for the tenant-isolation test)",
 	  "bulwark routes [--db DB --examples-for CODE]" },
 	{ "feeds", feeds_cli, "import, sync and show the vulnerability feeds", FEEDS_USAGE },
+	{ "exposures", exposures_cli, "match the inventory against the stored feeds", EXPOSURES_USAGE },
 	{ "detect", cmd_detect, "run Sigma rules over event logs (EVTX, JSON lines)",
 	  "bulwark detect --rules DIR [--rules DIR]... [--config MAP] [--format jsonl|csv|table] [-j N] FILE...\n"
 	  "bulwark detect rules check DIR\n"

@@ -14,10 +14,11 @@
 #include "registers/registers.h"
 #include "findings/findings.h"
 #include "feeds/feeds.h"
+#include "exposures/exposures.h"
 
 const struct db_migration *const cli_migrations[] = {
 	orgs_migrations, audit_migrations, auth_migrations, db_jobs_migrations,
-	suppliers_migrations, systems_migrations, components_migrations, risks_migrations, findings_migrations, outbox_migrations, alerts_migrations, feeds_migrations, NULL,
+	suppliers_migrations, systems_migrations, components_migrations, risks_migrations, findings_migrations, outbox_migrations, alerts_migrations, feeds_migrations, exposures_migrations, NULL,
 };
 
 /* Every domain module's routes, parameters and navigation, for serve and
@@ -43,6 +44,7 @@ static void cli_register_modules(void)
 	registers_register();
 	findings_register();
 	feeds_register();
+	exposures_register();
 	alerts_register();
 	outbox_register();
 }

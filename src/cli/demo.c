@@ -16,6 +16,7 @@
 #include "alerts/outbox.h"
 #include "registers/registers.h"
 #include "findings/findings.h"
+#include "exposures/exposures.h"
 #include "feeds/feeds.h"
 
 static enum org_type map_type(enum ods_type t)
@@ -240,6 +241,9 @@ int cmd_demo(int argc, char **argv)
 			rc = 1;
 		} else if (feeds_demo_seed(db, cli_data_dir(cli_get(o, 4, "data")), &err) != BW_OK) {
 			fprintf(stderr, "bulwark: registering the feeds failed: %s\n", err.msg);
+			rc = 1;
+		} else if (exposures_demo_seed(db, cli_data_dir(cli_get(o, 4, "data")), &err) != BW_OK) {
+			fprintf(stderr, "bulwark: seeding the exposures failed: %s\n", err.msg);
 			rc = 1;
 		} else if (outbox_demo_seed(db, &err) != BW_OK) {
 			fprintf(stderr, "bulwark: seeding the alert contacts failed: %s\n", err.msg);

@@ -1,0 +1,262 @@
+// exposures: known vulnerabilities against the demo estate's inventory
+// through the real server. Two hand-made CVE records (one for the Chrome
+// 122 that several demo organisations run, in CISA's KEV; one whose range a
+// demo component's version cannot be compared with) are synced from a local
+// folder and matched by the background job. Then: the organisation's list
+// (KEV first, "cannot tell" shown, filters, CSV), the API, refusals (another
+// organisation's exposure is missing, triage by it refused, "not affected"
+// without a justification refused), triage on the page and through the API,
+// an ICS lead's decision applied to members (and refused to an organisation
+// lead), the vulnerability page and API scoped to the viewer's subtree, and
+// the CycloneDX VEX export's shape.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { PASSWORD, assertCleanShutdown, createInstance, createToken, demoEmail } from '../lib/server.mjs';
+import { Client, pageErrors } from '../lib/client.mjs';
+
+const GP = 'E83046';        // runs Chrome 122.0.6261.111 twice (and, added here, a widget of no orderable version)
+const PEER = 'F83652';      // in the same ICS, also runs Chrome 122
+const ICS = 'QMJ';
+const OTHER = 'RAN';        // a trust in another ICS
+const CHROME = 'CVE-2099-0001';
+const WIDGET = 'CVE-2099-0002';
+
+let inst;
+let srv;
+let lead;
+let outsider;
+let icsLead;
+let api;
+let apiOutsider;
+
+function cve(id, vendor, product, from, below, type, score) {
+  return JSON.stringify({
+    dataType: 'CVE_RECORD', dataVersion: '5.1',
+    cveMetadata: { cveId: id, state: 'PUBLISHED', assignerOrgId: 'a', datePublished: '2099-01-01T00:00:00Z', dateUpdated: '2099-01-02T00:00:00Z' },
+    containers: { cna: {
+      providerMetadata: { orgId: 'a' }, title: `Test flaw in ${product}`,
+      descriptions: [{ lang: 'en', value: 'A flaw made for the tests.' }],
+      affected: [{ vendor, product, versions: [{ version: from, lessThan: below, status: 'affected', versionType: type }], defaultStatus: 'unaffected' }],
+      metrics: [{ cvssV3_1: { version: '3.1', baseScore: score, baseSeverity: 'CRITICAL', vectorString: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' } }],
+    } },
+  });
+}
+
+async function sqlOne(q) {
+  return (await inst.sql(q))[0];
+}
+
+async function exposureOf(code, vuln) {
+  return sqlOne(`SELECT min(e.id) FROM exposures e JOIN orgs o ON o.id = e.org_id WHERE o.code = '${code}'`
+    + ` AND e.vuln_id = '${vuln}' AND e.gone_at IS NULL`);
+}
+
+before(async () => {
+  inst = await createInstance('exposures');
+  srv = inst.server;
+  const dir = join(inst.dir, 'cve');
+  mkdirSync(dir);
+  writeFileSync(join(dir, `${CHROME}.json`), cve(CHROME, 'Google', 'Chrome', '122.0.0.0', '123.0.0.0', 'custom', 9.8));
+  writeFileSync(join(dir, `${WIDGET}.json`), cve(WIDGET, 'Acme', 'Test Widget', '1.0.0', '2.0.0', 'semver', 5.0));
+  const kev = join(inst.dir, 'kev.json');
+  writeFileSync(kev, JSON.stringify({ title: 'KEV', catalogVersion: 't', vulnerabilities: [{
+    cveID: CHROME, vendorProject: 'Google', product: 'Chrome', vulnerabilityName: 'Chrome test flaw', dateAdded: '2099-01-03',
+    shortDescription: 'x', requiredAction: 'Update.', dueDate: '2099-01-24', knownRansomwareCampaignUse: 'Unknown', notes: '' }] }));
+  // a component whose version no scheme can order, in one of the GP practice's systems
+  const now = inst.now();
+  await inst.sql(`INSERT INTO components (org_id, system_id, vendor, product, version, norm_vendor, norm_product, ident,`
+    + ` source, created_at, updated_at) SELECT s.org_id, min(s.id), 'Acme', 'Test Widget', 'nightly build', 'acme',`
+    + ` 'test_widget', 'acme|test_widget|nightly build', 'test', ${now}, ${now} FROM systems s JOIN orgs o ON o.id = s.org_id`
+    + ` WHERE o.code = '${GP}' GROUP BY s.org_id`);
+  const db = ['--db', inst.db.url];
+  await inst.cliOk(['feeds', 'add', 'test-cve', '--kind', 'cve5', '--path', dir, ...db]);
+  await inst.cliOk(['feeds', 'add', 'test-kev', '--kind', 'kev', '--path', kev, ...db]);
+  await inst.cliOk(['feeds', 'sync', 'test-cve', ...db]);
+  await inst.cliOk(['feeds', 'sync', 'test-kev', ...db]);
+  // the periodic match job: due once its period has passed on the test clock
+  inst.advanceClock(400);
+  for (let i = 0; i < 60 && !(await exposureOf(GP, CHROME)); i++) {
+    await inst.cliOk(['worker', '--once', ...db]);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  lead = srv.client();
+  await lead.signInFull(demoEmail('org_lead', GP), PASSWORD);
+  outsider = srv.client();
+  await outsider.signInFull(demoEmail('org_lead', OTHER), PASSWORD);
+  icsLead = srv.client();
+  await icsLead.signInFull(demoEmail('ics_lead', ICS), PASSWORD);
+  api = new Client(srv.base);
+  api.bearer = (await createToken(inst, demoEmail('org_lead', GP), { write: true, name: 'exp' })).token;
+  apiOutsider = new Client(srv.base);
+  apiOutsider.bearer = (await createToken(inst, demoEmail('org_lead', OTHER), { write: true, name: 'exp' })).token;
+});
+after(async () => {
+  await inst?.close();
+});
+
+test('the match job found the test records in the demo inventory', async () => {
+  assert.ok(await exposureOf(GP, CHROME), 'Chrome 122 at the GP practice is exposed');
+  assert.ok(await exposureOf(PEER, CHROME), 'and at its peer');
+  assert.equal(await sqlOne(`SELECT answer FROM exposures WHERE id = ${await exposureOf(GP, WIDGET)}`), 'unknown');
+  // Chrome 124 is past the range: never matched
+  assert.equal(await sqlOne(`SELECT count(*) FROM exposures WHERE vuln_id = '${CHROME}' AND version LIKE '124.%'`), '0');
+});
+
+test("an organisation's list puts KEV first and shows 'cannot tell'", async () => {
+  const r = await lead.get(`/orgs/${GP}/exposures`);
+  assert.equal(r.status, 200);
+  // the first row of the table is a known exploited vulnerability
+  const rows = r.text.split('<tr').slice(2);
+  assert.ok(rows.length > 0);
+  assert.match(rows[0], /Known exploited/);
+  const kevOnly = await lead.get(`/orgs/${GP}/exposures?kev=1&severity=critical`);
+  assert.match(kevOnly.text, new RegExp(CHROME));
+  assert.match(kevOnly.text, /due 2099-01-24/);
+  assert.doesNotMatch(kevOnly.text, new RegExp(WIDGET));
+  const unknown = await lead.get(`/orgs/${GP}/exposures?answer=unknown&severity=medium`);
+  assert.ok(unknown.text.includes(WIDGET) && !unknown.text.includes(CHROME));
+  assert.match(unknown.text, /Cannot tell/);
+  const none = await lead.get(`/orgs/${GP}/exposures?state=fixed`);
+  assert.match(none.text, /No current exposures match/);
+  const csv = await lead.get(`/orgs/${GP}/exposures.csv?answer=unknown`);
+  assert.equal(csv.status, 200);
+  assert.match(csv.headers.get('content-type'), /text\/csv/);
+  const lines = csv.text.replace(/^\uFEFF/, '').trim().split('\r\n');
+  assert.match(lines[0], /^id,vulnerability,title,severity/);
+  assert.ok(lines.slice(1).some((l) => l.includes(WIDGET)));
+  assert.ok(lines.length >= 2 && lines.slice(1).every((l) => l.includes('cannot tell') && !l.includes(CHROME)));
+});
+
+test('another organisation cannot see or triage the exposure', async () => {
+  const id = await exposureOf(GP, CHROME);
+  assert.equal((await outsider.get(`/exposures/${id}`)).status, 404);
+  const post = await outsider.post(`/exposures/${id}/triage`, { state: 'fixed' });
+  assert.equal(post.status, 404);
+  assert.equal((await outsider.get(`/orgs/${GP}/exposures`)).status, 404);
+  assert.equal((await apiOutsider.get(`/api/v1/exposures/${id}`)).status, 404);
+  const t = await apiOutsider.request('POST', `/api/v1/exposures/${id}/triage`, { json: { state: 'fixed' } });
+  assert.equal(t.status, 404);
+  assert.equal((await apiOutsider.get(`/api/v1/exposures?org=${GP}`)).status, 404);
+  assert.equal(await sqlOne('SELECT count(*) FROM exposure_decisions'), '0');
+});
+
+test('triage on the page: "not affected" needs a justification', async () => {
+  const id = await exposureOf(GP, CHROME);
+  const page = await lead.get(`/exposures/${id}`);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /Why it matched/);
+  assert.match(page.text, /122\.0\.6261\.111/);
+  const bad = await lead.post(`/exposures/${id}/triage`, { state: 'not_affected', note: 'we think so' });
+  assert.equal(bad.status, 400);
+  const errs = pageErrors(bad.text);
+  assert.equal(errs[0]?.field, 'justification-component_not_present');
+  assert.match(errs[0].message, /justification/);
+  assert.equal(await sqlOne('SELECT count(*) FROM exposure_decisions'), '0');
+  const ok = await lead.post(`/exposures/${id}/triage`, {
+    state: 'not_affected', justification: 'vulnerable_code_not_in_execute_path', note: 'The PDF viewer is disabled',
+  });
+  assert.equal(ok.status, 303);
+  const after = await lead.get(`/exposures/${id}`);
+  assert.match(after.text, /Decision saved: Not affected/);
+  assert.match(after.text, /The vulnerable code is never run/);
+  assert.match(after.text, /The PDF viewer is disabled/);
+});
+
+test('triage through the API, and the list API', async () => {
+  const id = await exposureOf(GP, WIDGET);
+  const bad = await api.request('POST', `/api/v1/exposures/${id}/triage`, { json: { state: 'sorted' } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json().error.field, 'state');
+  const r = await api.request('POST', `/api/v1/exposures/${id}/triage`, { json: { state: 'investigating', note: 'checking the board' } });
+  assert.equal(r.status, 200);
+  const d = r.json().data;
+  assert.equal(d.state, 'investigating');
+  assert.equal(d.cannot_tell, true);
+  assert.equal(d.note, 'checking the board');
+  // marked fixed, then the inventory is imported again at the same version: flagged
+  const fixed = await api.request('POST', `/api/v1/exposures/${id}/triage`, { json: { state: 'fixed' } });
+  assert.equal(fixed.json().data.fixed_but_present, false);
+  await inst.sql(`UPDATE components SET updated_at = updated_at + 100000 WHERE id = (SELECT component_id FROM exposures WHERE id = ${id})`);
+  assert.equal((await api.get(`/api/v1/exposures/${id}`)).json().data.fixed_but_present, true);
+  const list = await api.get('/api/v1/exposures?limit=100');
+  assert.equal(list.status, 200);
+  const items = list.json().data;
+  assert.ok(items.length >= 3);
+  assert.ok(items.every((x) => x.org === GP));
+  const chrome = items.find((x) => x.vulnerability.id === CHROME);
+  assert.equal(chrome.vulnerability.kev, true);
+  assert.equal(chrome.vulnerability.cvss, '9.8');
+  assert.equal(chrome.state, 'not_affected');
+  // KEV first, then severity: no exposure without KEV comes before a KEV one
+  const firstPlain = items.findIndex((x) => !x.vulnerability.kev);
+  assert.ok(firstPlain < 0 || items.slice(firstPlain).every((x) => !x.vulnerability.kev));
+});
+
+test("an ICS lead decides for the members; an organisation lead cannot", async () => {
+  const peer = await exposureOf(PEER, CHROME);
+  const refused = await lead.post(`/exposures/${await exposureOf(GP, CHROME)}/ics-decision`, { 'ics-state': 'fixed' });
+  assert.equal(refused.status, 403);
+  const page = await icsLead.get(`/exposures/${peer}`);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /Decide for every member of/);
+  const r = await icsLead.post(`/exposures/${peer}/ics-decision`, { 'ics-state': 'affected', note: 'ICS-wide: update pending' });
+  assert.equal(r.status, 303);
+  const shown = await icsLead.get(r.location);
+  // the GP practice decided for itself already and keeps it; the peer gets the ICS's
+  assert.match(shown.text, /Applied to 1 member organisations; 1 kept their own decision/);
+  assert.equal(await sqlOne(`SELECT d.state || '|' || dor.code FROM exposure_decisions d JOIN orgs o ON o.id = d.org_id`
+    + ` JOIN orgs dor ON dor.id = d.decided_by_org WHERE o.code = '${PEER}' AND d.vuln_id = '${CHROME}'`), `affected|${ICS}`);
+  const peerPage = await icsLead.get(`/exposures/${peer}`);
+  assert.match(peerPage.text, /on this organisation&#39;s behalf|on this organisation's behalf/);
+});
+
+test('the vulnerability page and API count only what the viewer may see', async () => {
+  const mine = await icsLead.get(`/api/v1/vulnerabilities/${CHROME}`);
+  assert.equal(mine.status, 200);
+  const d = mine.json().data;
+  assert.equal(d.kev, true);
+  assert.equal(d.kev_due, '2099-01-24');
+  assert.equal(d.records.length, 2);           // the CVE record and the KEV entry
+  assert.equal(d.exposed.organisations, 2);    // the GP practice and its peer, not the other ICS's trusts
+  const other = await apiOutsider.get(`/api/v1/vulnerabilities/${CHROME}`);
+  assert.equal(other.json().data.exposed.organisations, 0);
+  const page = await icsLead.get(`/vulnerabilities/${CHROME}`);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /Test flaw in Chrome/);
+  assert.match(page.text, /Exposed organisations per ICS/);
+  assert.doesNotMatch(page.text, /RKL|RQM/);
+  const drill = await icsLead.get(`/vulnerabilities/${CHROME}?ics=${ICS}`);
+  assert.match(drill.text, /Exposed organisations/);
+  assert.equal((await lead.get('/vulnerabilities/CVE-1999-99999')).status, 404);
+  const top = await icsLead.get(`/orgs/${ICS}/exposures/top`);
+  assert.equal(top.status, 200);
+  assert.ok(top.text.indexOf(CHROME) > 0 && top.text.indexOf(CHROME) < top.text.indexOf(WIDGET));
+});
+
+test('the VEX export is CycloneDX 1.6 with analyses pointing at components', async () => {
+  const r = await lead.get(`/api/v1/orgs/${GP}/vex`);
+  assert.equal(r.status, 200);
+  const vex = r.json();
+  assert.equal(vex.bomFormat, 'CycloneDX');
+  assert.equal(vex.specVersion, '1.6');
+  assert.match(vex.serialNumber, /^urn:uuid:[0-9a-f-]{36}$/);
+  const refs = new Set(vex.components.map((c) => c['bom-ref']));
+  assert.ok(vex.vulnerabilities.length >= 2);
+  for (const v of vex.vulnerabilities) {
+    assert.ok(v.affects.length > 0);
+    for (const a of v.affects) assert.ok(refs.has(a.ref), `${a.ref} is a component of the document`);
+  }
+  const chrome = vex.vulnerabilities.find((v) => v.id === CHROME);
+  assert.equal(chrome.analysis.state, 'not_affected');
+  assert.equal(chrome.analysis.justification, 'code_not_reachable');
+  const widget = vex.vulnerabilities.find((v) => v.id === WIDGET);
+  assert.equal(widget.analysis.state, 'resolved');
+  assert.equal((await outsider.get(`/api/v1/orgs/${GP}/vex`)).status, 404);
+});
+
+test('servers shut down cleanly', async () => {
+  await assertCleanShutdown(inst, assert);
+});
