@@ -85,8 +85,35 @@ static const struct worker_kind kinds[] = {
 	{ NULL, NULL, 0, 0 },
 };
 
+/* The home page's card: responses still open in view, and the overdue. */
+static bool home_text(struct ctx *c, char *text, size_t n)
+{
+	char lo[256], hi[256];
+	ctx_scope(c, lo, hi);
+	struct db_stmt *st = db_prep(c->db,
+		"SELECT count(*), coalesce(sum(CASE WHEN (r.acknowledged_at IS NULL AND r.ack_due < ?3)"
+		"  OR (r.acknowledged_at IS NOT NULL AND r.next_update_due < ?3) THEN 1 ELSE 0 END), 0)"
+		" FROM orgs o JOIN advisory_responses r ON r.org_id = o.id AND r.closed_at IS NULL"
+		" WHERE o.path >= ?1 AND o.path < ?2");
+	db_bind_text(st, 1, lo);
+	db_bind_text(st, 2, hi);
+	db_bind_i64(st, 3, bw_now());
+	int64_t open = 0, late = 0;
+	if (db_step(st) == DB_ROW) {
+		open = db_col_i64(st, 0);
+		late = db_col_i64(st, 1);
+	}
+	db_reset(st);
+	snprintf(text, n, "%lld alert%s waiting for a response; %lld overdue", (long long)open, open == 1 ? "" : "s",
+		 (long long)late);
+	return true;
+}
+
+static const struct home_card home_card = { "Alerts", "/alerts", home_text };
+
 void alerts_register(void)
 {
+	app_add_home_card(&home_card);
 	app_add_params(alerts_params);
 	app_add_nav(nav);
 	app_add_routes(alerts_routes);

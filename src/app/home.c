@@ -1,7 +1,6 @@
-/* home: the dashboard — who you are, what you can reach, and the parts of
- * the service still to come (clearly marked). */
+/* home: the dashboard — who you are, what you can reach, and a card from
+ * each domain module with what needs attention there. */
 #include <stdio.h>
-#include <string.h>
 #include "app/app.h"
 #include "app/routes.h"
 
@@ -46,27 +45,6 @@ static void get_home(struct ctx *c)
 		web_card_link(b, cards[i]->title, text, cards[i]->href);
 	}
 	html_raw(b, "</li></ul>");
-	/* what is still to come, until its module adds its own card */
-	static const char *const later[][2] = {
-		{ "Exposures", "Known vulnerabilities matched against your organisation's software." },
-		{ "Alerts", "Cyber alerts from the national team, and your response to each one." },
-	};
-	bool heading = false;
-	for (size_t i = 0; i < BW_NELEM(later); i++) {
-		bool has = false;
-		for (size_t k = 0; k < ncards; k++)
-			has = has || !strcmp(cards[k]->title, later[i][0]);
-		if (has)
-			continue;
-		if (!heading)
-			html_raw(b, "<h2>Coming later</h2><ul class=\"nhsuk-grid-row nhsuk-card-group\">");
-		heading = true;
-		html_raw(b, "<li class=\"nhsuk-grid-column-one-half nhsuk-card-group__item\">");
-		web_placeholder_card(b, later[i][0], later[i][1]);
-		html_raw(b, "</li>");
-	}
-	if (heading)
-		html_raw(b, "</ul>");
 	ctx_page_end(c);
 }
 

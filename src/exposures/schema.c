@@ -82,8 +82,33 @@ static const struct worker_kind kinds[] = {
 	{ NULL, NULL, 0, 0 },
 };
 
+/* The home page's card: what is exposed in view, known-exploited first. */
+static bool home_text(struct ctx *c, char *text, size_t n)
+{
+	char lo[256], hi[256];
+	ctx_scope(c, lo, hi);
+	struct db_stmt *st = db_prep(c->db,
+		"SELECT count(*), coalesce(sum(CASE WHEN v.kev = 1 THEN 1 ELSE 0 END), 0)"
+		" FROM orgs o JOIN exposures x ON x.org_id = o.id AND x.gone_at IS NULL"
+		" LEFT JOIN vulnerabilities v ON v.id = x.vuln_id WHERE o.path >= ?1 AND o.path < ?2");
+	db_bind_text(st, 1, lo);
+	db_bind_text(st, 2, hi);
+	int64_t all = 0, kev = 0;
+	if (db_step(st) == DB_ROW) {
+		all = db_col_i64(st, 0);
+		kev = db_col_i64(st, 1);
+	}
+	db_reset(st);
+	snprintf(text, n, "%lld known vulnerabilit%s in your software; %lld known to be exploited", (long long)all,
+		 all == 1 ? "y" : "ies", (long long)kev);
+	return true;
+}
+
+static const struct home_card home_card = { "Exposures", "/exposures", home_text };
+
 void exposures_register(void)
 {
+	app_add_home_card(&home_card);
 	app_add_params(exposures_params);
 	app_add_nav(nav);
 	app_add_routes(exposures_routes);

@@ -26,21 +26,40 @@ static bool layout_nav_matches(const char *href, const char *path)
 	return c == 0 || c == '/' || c == '?' || href[hl - 1] == '/';
 }
 
+/* The entry of out[0..got) that is the longest prefix of path, or 0;
+ * the "/" entry counts only for "/" itself. */
+static size_t nav_best(const struct web_nav_item *out, size_t got, const char *path)
+{
+	size_t best = 0, best_len = 0;
+	for (size_t i = 0; i < got; i++) {
+		size_t hl = strlen(out[i].href);
+		if (layout_nav_matches(out[i].href, path) && hl > best_len) {
+			best = i + 1;
+			best_len = hl;
+		}
+	}
+	return best;
+}
+
 size_t web_nav_filter(const struct web_nav_entry *all, size_t n, unsigned role_mask,
 		      const char *current_path, struct web_nav_item *out, size_t max)
 {
-	size_t got = 0, best = 0, best_len = 0;
+	size_t got = 0;
 	for (size_t i = 0; i < n && got < max; i++) {
 		if (all[i].roles && !(all[i].roles & role_mask))
 			continue;
-		out[got] = (struct web_nav_item){ all[i].label, all[i].href, false };
-		size_t hl = strlen(all[i].href);
-		if (layout_nav_matches(all[i].href, current_path) && hl > best_len) {
-			best = got + 1;
-			best_len = hl;
-		}
-		got++;
+		out[got++] = (struct web_nav_item){ all[i].label, all[i].href, false };
 	}
+	/* an organisation's page of a section (/orgs/RAL/alerts) belongs to
+	 * that section (/alerts) when one is in the navigation */
+	size_t best = 0;
+	if (!strncmp(current_path, "/orgs/", 6)) {
+		const char *rest = strchr(current_path + 6, '/');
+		if (rest && rest[1])
+			best = nav_best(out, got, rest);
+	}
+	if (!best)
+		best = nav_best(out, got, current_path);
 	if (best)
 		out[best - 1].current = true;
 	return got;

@@ -68,6 +68,15 @@ test('the hub: /registers leads to the organisation\'s registers with its system
   const home = await lead.get('/');
   assert.match(home.text, /href="\/registers"/);
   assert.match(home.text, /\d+ tier 1 systems? in view; \d+ with a gap to close/);
+  // every module's card, with the counts of this organisation
+  const [open] = await inst.sql("SELECT count(*) FROM advisory_responses r JOIN orgs o ON o.id = r.org_id"
+    + " WHERE o.code = 'RAL' AND r.closed_at IS NULL");
+  assert.match(home.text, new RegExp(`>${open} alerts? waiting for a response; \\d+ overdue<`));
+  const [exposed] = await inst.sql("SELECT count(*) FROM exposures x JOIN orgs o ON o.id = x.org_id"
+    + " WHERE o.code = 'RAL' AND x.gone_at IS NULL");
+  assert.match(home.text, new RegExp(`>${exposed} known vulnerabilit(y|ies) in your software; \\d+ known to be exploited<`));
+  assert.match(home.text, /\d+ new findings? from your event logs/);
+  assert.doesNotMatch(home.text, /Coming later/);
 });
 
 test('a system with hostile input is refused, every bad field named, and nothing is added', async () => {

@@ -136,6 +136,13 @@ static void nav_filters_roles_and_marks_current(void **state)
 	assert_true(out[0].current);
 	n = web_nav_filter(nav_table, BW_NELEM(nav_table), 0, "/orgsx", out, 8);
 	assert_false(out[0].current || out[1].current);
+	/* an organisation's page of a section is that section's, not Organisations' */
+	n = web_nav_filter(nav_table, BW_NELEM(nav_table), 1u << 0, "/orgs/RX1/audit?page=2", out, 8);
+	assert_string_equal(out[3].label, "Audit log");
+	assert_true(out[3].current);
+	assert_false(out[1].current);
+	n = web_nav_filter(nav_table, BW_NELEM(nav_table), 1u << 0, "/orgs/RX1", out, 8);
+	assert_true(out[1].current);
 	/* max is respected */
 	assert_int_equal(web_nav_filter(nav_table, BW_NELEM(nav_table), ~0u, "/", out, 2), 2);
 }
