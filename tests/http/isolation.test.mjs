@@ -21,8 +21,10 @@ let inst;
 let srv;
 let orgs;
 before(async () => {
-  inst = await createInstance('isolation');
-  srv = inst.server;
+  // no background jobs: deliveries, escalations and re-matching change
+  // B's rows on their own, and the fingerprint must see requests only
+  inst = await createInstance('isolation', { serve: false });
+  srv = inst.server = await inst.start({ extra: ['--workers', '0'] });
   orgs = await listOrgs(inst);
   // so that {token} has an example in each B, and A has tokens of its own
   await createToken(inst, demoEmail('org_lead', 'RAN'), { name: 'ran-token' });
