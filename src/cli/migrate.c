@@ -94,10 +94,14 @@ static enum bw_err copy_tx(struct db *dst, void *arg, struct bw_error *err)
 		/* parents before children: a moved organisation can have a smaller id than its parent */
 		buf_printf(&sel, " FROM %s ORDER BY %s", t->name,
 			   t->has_path ? "length(path), path" : t->has_id ? "id" : "rowid");
+		/* rows some migrations create (the audit head, counters) are
+		 * replaced by the source's: the destination holds nothing else */
+		char del[128];
+		snprintf(del, sizeof del, "DELETE FROM %s", t->name);
+		enum bw_err rc = db_exec(dst, del, err);
 		struct db_stmt *s = db_prep(c->src, buf_cstr(&sel));
 		struct db_stmt *d = db_prep(dst, buf_cstr(&ins));
-		enum bw_err rc = BW_OK;
-		if (!s || !d)
+		if (rc == BW_OK && (!s || !d))
 			rc = bw_fail(err, BW_EDB, NULL, "%s: %s", t->name, !s ? db_errmsg(c->src) : db_errmsg(dst));
 		t->rows = 0;
 		while (rc == BW_OK && db_step(s) == DB_ROW) {
@@ -119,14 +123,23 @@ static enum bw_err copy_tx(struct db *dst, void *arg, struct bw_error *err)
 		if (rc != BW_OK)
 			return rc;
 		if (t->has_id) {
+			/* identity columns continue after the copied ids (a text id,
+			 * like an advisory's, has no sequence) */
 			char sql[256];
-			snprintf(sql, sizeof sql, "SELECT setval(pg_get_serial_sequence('%s', 'id'),"
-						  " (SELECT max(id) FROM %s)) WHERE pg_get_serial_sequence('%s', 'id') IS NOT NULL"
-						  " AND EXISTS (SELECT 1 FROM %s)", t->name, t->name, t->name, t->name);
+			snprintf(sql, sizeof sql, "SELECT pg_get_serial_sequence('%s', 'id')", t->name);
 			struct db_stmt *q = db_prep(dst, sql);
 			if (!q || db_step(q) == DB_ERR)
 				return bw_fail(err, BW_EDB, NULL, "%s: %s", t->name, db_errmsg(dst));
+			bool serial = !db_col_isnull(q, 0);
 			db_reset(q);
+			if (serial && t->rows > 0) {
+				snprintf(sql, sizeof sql, "SELECT setval(pg_get_serial_sequence('%s', 'id'),"
+							  " (SELECT max(id) FROM %s))", t->name, t->name);
+				q = db_prep(dst, sql);
+				if (!q || db_step(q) == DB_ERR)
+					return bw_fail(err, BW_EDB, NULL, "%s: %s", t->name, db_errmsg(dst));
+				db_reset(q);
+			}
 		}
 	}
 	return BW_OK;
@@ -159,8 +172,7 @@ int cmd_migrate(int argc, char **argv)
 		fprintf(stderr, "bulwark: %s already holds organisations; migrate copies into an empty database only\n", to);
 	} else {
 		struct copy c = { src, tables, nt };
-		/* the audit head row is created by its migration: the copy replaces it */
-		if (db_exec(dst, "DELETE FROM audit_head", &err) != BW_OK || db_tx(dst, true, copy_tx, &c, &err) != BW_OK) {
+		if (db_tx(dst, true, copy_tx, &c, &err) != BW_OK) {
 			fprintf(stderr, "bulwark: migration failed, nothing was committed: %s\n", err.msg);
 		} else {
 			status = 0;
