@@ -6,10 +6,12 @@
  * scheme "all" is no registered vers type and is read with the generic
  * vendor order) or as the free forms CISA writes ("< V8.2.2",
  * ">= 1.0 | <= 1.4", "All versions < V3.1", "3.2 and prior"). Constraints
- * are read as the vers containment algorithm reads them: '=' and '!='
- * first, then intervals between consecutive lower and upper bounds.
- * Whatever cannot be read becomes a rule the engine cannot order, so the
- * answer for that product is UNKNOWN, never "not affected".
+ * are read as the vers containment algorithm reads them: '=' versions,
+ * then intervals between consecutive lower and upper bounds, each cut at
+ * the '!=' versions strictly inside it; a range of only '!=' is every
+ * other version (as match_vers_contains reads it). Whatever cannot be
+ * read becomes a rule the engine cannot order, so the answer for that
+ * product is UNKNOWN, never "not affected".
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -140,11 +142,55 @@ static bool is_upper(enum match_vers_op op)
 	return op == MATCH_VERS_LT || op == MATCH_VERS_LE;
 }
 
-static void set_bound(struct arena *a, enum match_scheme s, const struct cons *c, bool upper,
-		      struct match_bound *b)
+/* An interval of a range: lower and upper constraint, NULL for unbounded. */
+struct span {
+	const struct cons *lo, *hi;
+};
+
+static bool key_lt(const struct buf *x, const struct buf *y)
 {
-	bool incl = c->op == MATCH_VERS_LE || c->op == MATCH_VERS_GE;
-	match_bound_compile(a, s, c->v, incl ? MATCH_INCLUSIVE : MATCH_EXCLUSIVE, upper, b);
+	return match_key_cmp(x->p, x->len, y->p, y->len) < 0;
+}
+
+/* Appends the rules of one interval, cut at the '!=' versions strictly
+ * inside it (c sorted by key). */
+static void span_rules(struct arena *a, enum match_scheme s, const char *stext,
+		       enum match_answer status, const struct span *sp, const struct cons *c,
+		       size_t nc, struct match_rule *out, size_t *no)
+{
+	const struct cons *lo = sp->lo;
+	bool lo_excl_ne = false; /* lo is a '!=' cut: exclusive */
+	for (size_t i = 0; i <= nc; i++) {
+		const struct cons *hi = sp->hi;
+		bool cut = false;
+		if (i < nc) {
+			const struct cons *x = &c[i];
+			if (x->op != MATCH_VERS_NE)
+				continue;
+			if (lo && !key_lt(&lo->key, &x->key))
+				continue;
+			if (sp->hi && !key_lt(&x->key, &sp->hi->key))
+				continue;
+			hi = x;
+			cut = true;
+		}
+		struct match_rule *r = new_rule(a, out, no, s, stext, status);
+		if (lo)
+			match_bound_compile(a, s, lo->v,
+					    !lo_excl_ne && (lo->op == MATCH_VERS_GE) ? MATCH_INCLUSIVE
+										   : MATCH_EXCLUSIVE,
+					    false, &r->lo);
+		if (hi)
+			match_bound_compile(a, s, hi->v,
+					    !cut && hi->op == MATCH_VERS_LE ? MATCH_INCLUSIVE
+									     : MATCH_EXCLUSIVE,
+					    true, &r->hi);
+		r->all = !lo && !hi;
+		if (!cut)
+			break;
+		lo = hi;
+		lo_excl_ne = true;
+	}
 }
 
 bool match_csaf_range_rules(struct arena *a, const char *text, bool exact,
@@ -219,19 +265,18 @@ bool match_csaf_range_rules(struct arena *a, const char *text, bool exact,
 		return false;
 	}
 	qsort(c, nc, sizeof *c, cmp_cons);
-	struct match_rule *out = arena_alloc(a, (2 * nc + 1) * sizeof *out);
+	/* equalities as exact rules; each interval between consecutive lower
+	 * and upper bounds as a rule, cut at every '!=' version strictly
+	 * inside it (one at an inclusive end stays in, as vers reads '<=',
+	 * '>=' and '=' before '!='). A range of only '!=' is every other
+	 * version (see match_vers_contains). Excluded versions are not turned
+	 * into "not affected" rules: another statement about the same product
+	 * may still hold them. */
+	struct match_rule *out = arena_alloc(a, (2 * nc + 2) * sizeof *out);
 	size_t no = 0;
-	/* equalities first, as vers reads them: != excludes, = includes */
 	bool only_ne = true;
-	for (size_t i = 0; i < nc; i++) {
-		if (c[i].op == MATCH_VERS_NE && status == MATCH_AFFECTED) {
-			struct match_rule *r = new_rule(a, out, &no, s, stext, MATCH_NOT_AFFECTED);
-			r->exact = true;
-			match_bound_compile(a, s, c[i].v, MATCH_INCLUSIVE, false, &r->lo);
-		}
-		if (c[i].op != MATCH_VERS_NE)
-			only_ne = false;
-	}
+	for (size_t i = 0; i < nc; i++)
+		only_ne &= c[i].op == MATCH_VERS_NE;
 	for (size_t i = 0; i < nc; i++)
 		if (c[i].op == MATCH_VERS_EQ) {
 			struct match_rule *r = new_rule(a, out, &no, s, stext, status);
@@ -243,25 +288,21 @@ bool match_csaf_range_rules(struct arena *a, const char *text, bool exact,
 	for (size_t i = 0; i < nc; i++)
 		if (c[i].op != MATCH_VERS_EQ && c[i].op != MATCH_VERS_NE)
 			iv[ni++] = &c[i];
+	struct span sp[MATCH_LIM_CONSTRAINTS + 1];
+	size_t nsp = 0;
+	if (only_ne)
+		sp[nsp++] = (struct span){ NULL, NULL };
 	for (size_t i = 0; i < ni; i++) {
 		bool up = is_upper(iv[i]->op);
-		if (i == 0 && up) {
-			struct match_rule *r = new_rule(a, out, &no, s, stext, status);
-			set_bound(a, s, iv[i], true, &r->hi);
-		} else if (!up && i + 1 < ni && is_upper(iv[i + 1]->op)) {
-			struct match_rule *r = new_rule(a, out, &no, s, stext, status);
-			set_bound(a, s, iv[i], false, &r->lo);
-			set_bound(a, s, iv[i + 1], true, &r->hi);
-		} else if (!up && i == ni - 1) {
-			struct match_rule *r = new_rule(a, out, &no, s, stext, status);
-			set_bound(a, s, iv[i], false, &r->lo);
-		}
+		if (i == 0 && up)
+			sp[nsp++] = (struct span){ NULL, iv[i] };
+		else if (!up && i + 1 < ni && is_upper(iv[i + 1]->op))
+			sp[nsp++] = (struct span){ iv[i], iv[i + 1] };
+		else if (!up && i == ni - 1)
+			sp[nsp++] = (struct span){ iv[i], NULL };
 	}
-	if (only_ne) {
-		/* "!= 1.2" alone: every other version */
-		struct match_rule *r = new_rule(a, out, &no, s, stext, status);
-		r->all = true;
-	}
+	for (size_t k = 0; k < nsp; k++)
+		span_rules(a, s, stext, status, &sp[k], c, nc, out, &no);
 	for (size_t i = 0; i < nc; i++)
 		buf_free(&c[i].key);
 	free(c);

@@ -2,11 +2,11 @@
  * index: the estate and feed indexes and the three matching operations
  * (whole estate x whole feed, one advisory x estate, one component x feed).
  *
- * The answer for a (record, component) pair is always pair_eval(): the
- * record's criteria and configurations whose identity can match the
- * component, evaluated and merged as match_record_eval does. The indexes
- * only choose which pairs to ask, and they may only leave out pairs whose
- * answer would be NOT_AFFECTED:
+ * The answer for a (record, component) pair is always pair_eval()'s
+ * (pair.c): the record's criteria and configurations whose identity can
+ * match the component, evaluated and merged as match_record_eval does.
+ * The indexes only choose which pairs to ask, and they may only leave out
+ * pairs whose answer would be NOT_AFFECTED:
  *  - identity: a criterion is compared only with components whose identity
  *    keys overlap its own (see match.h for the rules);
  *  - version: when a criterion's default is "not affected", a component can
@@ -18,15 +18,26 @@
  * Everything else (rules of a scheme the engine cannot order, a criterion
  * whose default is affected or unknown, a CPE criterion without ranges)
  * makes every variant of the identity a candidate.
+ *
+ * Speed. match_estate_build keys every distinct version once under every
+ * scheme and sorts each identity's variants under every scheme, so the
+ * operations only read the estate and may run in several threads at once.
+ * A candidate pair is asked of pair_fast() once per variant (distinct
+ * component description) and the answer fanned out to the components
+ * sharing it; evidence is written only for matches. The whole-feed walk
+ * splits the feed into blocks that worker threads answer while the
+ * calling thread hands the hits, block by block in feed order, to the
+ * callback.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "match_int.h"
+#include "index_int.h"
 
 #define NONE UINT32_MAX
-#define NAME_CAP 256
 
 /* ---- small growable vectors and a string-keyed hash map ---- */
 
@@ -117,6 +128,20 @@ static void keymap_grow(struct keymap *m)
 
 /* The value for key k, or NONE; with a != NULL a missing key is added with
  * value *fresh (k copied into a). */
+/* The value for key k of hash h, or NONE (read only). */
+static uint32_t keymap_find(const struct keymap *m, const char *k, size_t kn, uint64_t h)
+{
+	if (!m->cap)
+		return NONE;
+	size_t j = h & (m->cap - 1);
+	while (m->s[j].v != NONE) {
+		if (m->s[j].h == h && m->s[j].kn == kn && memcmp(m->s[j].k, k, kn) == 0)
+			return m->s[j].v;
+		j = (j + 1) & (m->cap - 1);
+	}
+	return NONE;
+}
+
 static uint32_t keymap_get(struct keymap *m, const char *k, size_t kn, struct arena *a,
 			   uint32_t fresh)
 {
@@ -172,6 +197,12 @@ struct compkey {
 	size_t pkn;
 };
 
+static struct idview compkey_view(const struct compkey *k)
+{
+	return (struct idview){ k->vp, k->purl, k->vendor, k->product, k->pkey, k->pkn,
+				strlen(k->product) };
+}
+
 static void comp_keys(const struct match_component *c, struct compkey *k)
 {
 	k->vp = k->purl = false;
@@ -216,39 +247,6 @@ void match_component_keys(const struct match_component *c, bool *has_vp, char *v
 	free(k);
 }
 
-/* ---- what the feed knows of each criterion ---- */
-
-enum ck_kind { CK_NONE = 0, CK_VP, CK_PURL };
-
-struct cbound {
-	enum match_scheme s;
-	const uint8_t *lo, *hi; /* NULL: unbounded on that side */
-	uint32_t lon, hin;
-};
-
-struct critkey {
-	uint8_t kind;
-	const char *vendor, *product; /* CK_PURL: product is the folded package name */
-	const char *pkey;             /* CK_PURL */
-	uint32_t pkn;
-	const struct match_criterion *c;
-	bool select_all;
-	struct cbound *b;
-	size_t nb;
-};
-
-struct cfginfo {
-	struct critkey *k; /* its vulnerable criteria */
-	size_t n;
-	bool platform;     /* has platform criteria: needs the system */
-};
-
-struct recinfo {
-	struct critkey *ck; /* one per rec->crit */
-	struct cfginfo *cfg;
-	size_t ncfg;
-	bool needs_system;
-};
 
 static const uint8_t *key_copy(struct arena *a, const struct buf *k)
 {
@@ -305,10 +303,31 @@ static bool rule_relevant(const struct match_rule *r)
 	return false;
 }
 
-static void crit_key(struct arena *a, const struct match_criterion *c, struct critkey *k)
+/* What match_criterion_eval writes before the identity: the source and
+ * the criterion's CPE. */
+static void crit_prefix(struct arena *a, const struct match_criterion *c, struct critkey *k)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_printf(&b, "%s: ", c->source ? c->source : "criterion");
+	if (c->kind == MATCH_ID_CPE && c->cpe) {
+		struct buf f;
+		buf_init(&f);
+		match_cpe_format(c->cpe, &f);
+		buf_printf(&b, "%s; ", buf_cstr(&f));
+		buf_free(&f);
+	}
+	k->prefix = arena_strndup(a, b.p ? b.p : "", b.len);
+	k->prefixn = (uint32_t)b.len;
+	buf_free(&b);
+}
+
+static void crit_key_identity(struct arena *a, const struct match_criterion *c,
+			      struct critkey *k)
 {
 	memset(k, 0, sizeof *k);
 	k->c = c;
+	crit_prefix(a, c, k);
 	char v[NAME_CAP], p[NAME_CAP];
 	switch (c->kind) {
 	case MATCH_ID_CPE:
@@ -344,7 +363,24 @@ static void crit_key(struct arena *a, const struct match_criterion *c, struct cr
 		break;
 	}
 	}
-	/* which versions can this criterion make a match? */
+	k->productn = (uint32_t)strlen(k->product);
+	k->producth = hash_bytes(k->product, k->productn);
+	if (k->kind == CK_PURL) {
+		/* the key of its identity in the estate: 'P' and the purl key */
+		char *g = arena_alloc(a, k->pkn + 1);
+		g[0] = 'P';
+		memcpy(g + 1, k->pkey, k->pkn);
+		k->gkey = g;
+		k->gkeyh = hash_bytes(g, k->pkn + 1);
+	}
+}
+
+/* Which versions can this criterion make a match? */
+static void crit_key_versions(struct arena *a, const struct match_criterion *c, struct critkey *k)
+{
+	if (k->kind == CK_NONE)
+		return;
+	k->x = exactidx_build(a, c);
 	if (c->nrules == 0) {
 		/* no rules: the default decides (no_versions), or for a CPE
 		 * its own version attribute, compared as a string */
@@ -366,6 +402,12 @@ static void crit_key(struct arena *a, const struct match_criterion *c, struct cr
 		}
 		k->nb++;
 	}
+}
+
+static void crit_key(struct arena *a, const struct match_criterion *c, struct critkey *k)
+{
+	crit_key_identity(a, c, k);
+	crit_key_versions(a, c, k);
 }
 
 static void node_collect(struct arena *a, const struct match_node *n, struct critkey **out,
@@ -390,12 +432,128 @@ static void node_collect(struct arena *a, const struct match_node *n, struct cri
 		node_collect(a, &n->children[i], out, nout, cap, platform);
 }
 
+/* Everything pair_fast reads of a criterion, as bytes: two criteria with
+ * the same signature give the same answer for every component. */
+static void crit_signature(const struct match_criterion *c, const struct critkey *k,
+			   struct buf *b)
+{
+	b->len = 0;
+	uint8_t head[4] = { (uint8_t)c->kind, c->vulnerable, (uint8_t)c->dflt, c->no_versions };
+	buf_add(b, head, sizeof head);
+	buf_add(b, &c->rules, sizeof c->rules);
+	buf_add(b, &c->nrules, sizeof c->nrules);
+	switch (c->kind) {
+	case MATCH_ID_CPE:
+		for (int i = 0; i < MATCH_CPE_NATTR; i++) {
+			const struct match_cpe_value *v = &c->cpe->a[i];
+			uint8_t h[5] = { (uint8_t)v->kind, v->pre_star, v->post_star, v->pre_q, v->post_q };
+			buf_add(b, h, sizeof h);
+			buf_add(b, &v->len, sizeof v->len);
+			if (v->kind == MATCH_CPE_VALUE)
+				buf_add(b, c->cpe->store + v->off, v->len);
+		}
+		break;
+	case MATCH_ID_PRODUCT:
+		buf_add(b, c->vendor ? c->vendor : "", strlen(c->vendor ? c->vendor : "") + 1);
+		buf_add(b, c->product, strlen(c->product) + 1);
+		break;
+	case MATCH_ID_PURL:
+		buf_add(b, k->pkey, k->pkn);
+		break;
+	}
+}
+
+struct sigref {
+	char *sig;
+	size_t n;
+	uint32_t idx;
+};
+
+static int cmp_sigref(const void *x, const void *y)
+{
+	const struct sigref *a = x, *b = y;
+	int c = memcmp(a->sig, b->sig, a->n < b->n ? a->n : b->n);
+	if (!c)
+		c = (a->n > b->n) - (a->n < b->n);
+	return c ? c : (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+static int cmp_critref(const void *x, const void *y)
+{
+	const struct critref *a = x, *b = y;
+	int c = memcmp(a->key, b->key, a->kn < b->kn ? a->kn : b->kn);
+	if (!c)
+		c = (a->kn > b->kn) - (a->kn < b->kn);
+	return c ? c : (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/* Records with many criteria (a CVE record's "cpes" list repeats one
+ * product's versions for each of hundreds of CPEs that differ only in the
+ * version attribute the rules replace): criteria equal to an earlier one
+ * are marked, since pair_eval keeps the first of equal answers, and the
+ * others indexed by identity. */
+void recinfo_index(struct arena *a, const struct match_record *r, struct recinfo *ri)
+{
+	for (size_t i = 0; i < r->ncrit; i++)
+		ri->ck[i].orig = (uint32_t)i;
+	if (r->ncrit <= CRIT_INDEX_MIN)
+		return;
+	struct sigref *sr = calloc(r->ncrit, sizeof *sr);
+	if (!sr)
+		abort();
+	size_t n = 0;
+	struct buf b;
+	buf_init(&b);
+	for (size_t i = 0; i < r->ncrit; i++) {
+		if (ri->ck[i].kind == CK_NONE)
+			continue;
+		crit_signature(&r->crit[i], &ri->ck[i], &b);
+		size_t len = b.len;
+		sr[n++] = (struct sigref){ buf_steal(&b), len, (uint32_t)i };
+	}
+	buf_free(&b);
+	qsort(sr, n, sizeof *sr, cmp_sigref);
+	for (size_t i = 1; i < n; i++)
+		if (sr[i].n == sr[i - 1].n && memcmp(sr[i].sig, sr[i - 1].sig, sr[i].n) == 0) {
+			ri->ck[sr[i].idx].dup = true;
+			ri->ck[sr[i].idx].orig = ri->ck[sr[i - 1].idx].orig;
+		}
+	for (size_t i = 0; i < n; i++)
+		free(sr[i].sig);
+	free(sr);
+	ri->byname = arena_alloc(a, r->ncrit * sizeof *ri->byname);
+	ri->bypurl = arena_alloc(a, r->ncrit * sizeof *ri->bypurl);
+	for (size_t i = 0; i < r->ncrit; i++) {
+		const struct critkey *k = &ri->ck[i];
+		if (k->kind == CK_NONE || k->dup)
+			continue;
+		ri->byname[ri->nbyname++] = (struct critref){ k->product, k->productn, (uint32_t)i };
+		if (k->kind == CK_PURL)
+			ri->bypurl[ri->nbypurl++] = (struct critref){ k->pkey, k->pkn, (uint32_t)i };
+	}
+	qsort(ri->byname, ri->nbyname, sizeof *ri->byname, cmp_critref);
+	qsort(ri->bypurl, ri->nbypurl, sizeof *ri->bypurl, cmp_critref);
+}
+
 static void recinfo_build(struct arena *a, const struct match_record *r, struct recinfo *ri)
 {
 	memset(ri, 0, sizeof *ri);
 	ri->ck = arena_alloc(a, (r->ncrit ? r->ncrit : 1) * sizeof *ri->ck);
 	for (size_t i = 0; i < r->ncrit; i++)
-		crit_key(a, &r->crit[i], &ri->ck[i]);
+		crit_key_identity(a, &r->crit[i], &ri->ck[i]);
+	recinfo_index(a, r, ri);
+	for (size_t i = 0; i < r->ncrit; i++) {
+		struct critkey *k = &ri->ck[i];
+		if (!k->dup) {
+			crit_key_versions(a, &r->crit[i], k);
+			continue;
+		}
+		const struct critkey *o = &ri->ck[k->orig];
+		k->select_all = o->select_all;
+		k->b = o->b;
+		k->nb = o->nb;
+		k->x = o->x;
+	}
 	ri->ncfg = r->nconfigs;
 	ri->cfg = arena_alloc(a, (r->nconfigs ? r->nconfigs : 1) * sizeof *ri->cfg);
 	for (size_t i = 0; i < r->nconfigs; i++) {
@@ -405,79 +563,6 @@ static void recinfo_build(struct arena *a, const struct match_record *r, struct 
 				     &ri->cfg[i].platform);
 		ri->needs_system |= ri->cfg[i].platform;
 	}
-}
-
-/* Can criterion key k and component key ck name the same thing? */
-static bool overlap(const struct critkey *k, const struct compkey *ck)
-{
-	if (k->kind == CK_VP)
-		return ck->vp && strcmp(k->product, ck->product) == 0 &&
-		       (!*k->vendor || !*ck->vendor || strcmp(k->vendor, ck->vendor) == 0);
-	if (k->kind == CK_PURL) {
-		if (ck->purl)
-			return ck->pkn == k->pkn && memcmp(ck->pkey, k->pkey, k->pkn) == 0;
-		return ck->vp && strcmp(k->product, ck->product) == 0;
-	}
-	return false;
-}
-
-/* ---- evaluating one pair: match_record_eval over the overlapping part ---- */
-
-static int rank(const struct match_result *r)
-{
-	switch (r->answer) {
-	case MATCH_AFFECTED: return 4;
-	case MATCH_UNKNOWN: return r->weak ? 1 : 3;
-	case MATCH_NOT_AFFECTED: return 2;
-	}
-	return 0;
-}
-
-static enum match_answer pair_eval(const struct match_record *rec, const struct recinfo *ri,
-				   const struct match_component *comp, const struct compkey *ck,
-				   const struct match_component *sys, size_t nsys,
-				   struct match_result *res, const char **decided)
-{
-	struct match_result best = { .answer = MATCH_NOT_AFFECTED };
-	snprintf(best.evidence, sizeof best.evidence, "%s: no criterion names this component",
-		 rec->id);
-	const char *src = NULL;
-	bool named = false;
-	struct match_result r;
-	for (size_t i = 0; i < rec->ncrit; i++) {
-		if (!overlap(&ri->ck[i], ck))
-			continue;
-		match_criterion_eval(&rec->crit[i], comp, &r);
-		if (match_identity(&rec->crit[i], comp, NULL) == MATCH_NOT_AFFECTED)
-			continue;
-		if (!named || rank(&r) > rank(&best)) {
-			best = r;
-			src = rec->crit[i].source;
-		}
-		named = true;
-	}
-	for (size_t i = 0; i < ri->ncfg; i++) {
-		bool any = false;
-		for (size_t k = 0; k < ri->cfg[i].n && !any; k++)
-			any = overlap(&ri->cfg[i].k[k], ck);
-		if (!any)
-			continue;
-		enum match_answer a = match_config_eval(&rec->configs[i], comp, sys, nsys, &r);
-		if (a == MATCH_NOT_AFFECTED && named)
-			continue;
-		if (r.answer == MATCH_NOT_AFFECTED && strstr(r.evidence, "no vulnerable"))
-			continue;
-		if (!named || rank(&r) > rank(&best)) {
-			best = r;
-			src = ri->cfg[i].n ? ri->cfg[i].k[0].c->source : rec->id;
-		}
-		named = true;
-	}
-	if (res)
-		*res = best;
-	if (decided)
-		*decided = src ? src : rec->id;
-	return best.answer;
 }
 
 /* ---- the feed ---- */
@@ -497,7 +582,9 @@ struct match_feed {
 	const struct match_record **recs;
 	struct recinfo *info;
 	size_t n, cap;
-	struct keymap pmap, nmap; /* purl key / product -> list */
+	/* purl key / product / product and vendor / product, criteria that
+	 * name no vendor -> list */
+	struct keymap pmap, nmap, vmap, amap;
 	struct creflist *lists;
 	size_t nlists, caplists;
 	size_t ncrit, unindexed;
@@ -523,6 +610,8 @@ void match_feed_free(struct match_feed *f)
 	free(f->info);
 	keymap_free(&f->pmap);
 	keymap_free(&f->nmap);
+	keymap_free(&f->vmap);
+	keymap_free(&f->amap);
 	arena_free(&f->a);
 	free(f);
 }
@@ -556,9 +645,23 @@ static void feed_index_key(struct match_feed *f, uint32_t rec, const struct crit
 		f->unindexed++;
 		return;
 	}
+	if (k->dup)
+		return; /* the same as an earlier criterion of the record */
 	if (k->kind == CK_PURL)
 		feed_ref(f, &f->pmap, k->pkey, k->pkn, rec, k);
-	feed_ref(f, &f->nmap, k->product, strlen(k->product), rec, k);
+	size_t pn = strlen(k->product);
+	feed_ref(f, &f->nmap, k->product, pn, rec, k);
+	if (k->kind == CK_VP && *k->vendor) {
+		char pv[2 * NAME_CAP + 2];
+		size_t vn = strlen(k->vendor);
+		if (pn + 1 + vn <= sizeof pv) {
+			memcpy(pv, k->product, pn + 1);
+			memcpy(pv + pn + 1, k->vendor, vn);
+			feed_ref(f, &f->vmap, pv, pn + 1 + vn, rec, k);
+			return;
+		}
+	}
+	feed_ref(f, &f->amap, k->product, pn, rec, k);
 }
 
 size_t match_feed_add(struct match_feed *f, const struct match_record *r)
@@ -627,6 +730,7 @@ void match_feed_keys(const struct match_feed *f, size_t i, match_key_fn fn, void
 static void feed_candidates(const struct match_feed *f, const struct compkey *ck,
 			    struct u32v *out)
 {
+	struct idview iv = compkey_view(ck);
 	out->n = 0;
 	if (ck->purl) {
 		uint32_t id = keymap_get((struct keymap *)&f->pmap, ck->pkey, ck->pkn, NULL, 0);
@@ -635,12 +739,28 @@ static void feed_candidates(const struct match_feed *f, const struct compkey *ck
 				u32_push(out, f->lists[id].v[i].rec);
 	}
 	if (ck->vp) {
-		uint32_t id = keymap_get((struct keymap *)&f->nmap, ck->product, strlen(ck->product),
-					 NULL, 0);
-		if (id != NONE)
-			for (size_t i = 0; i < f->lists[id].n; i++)
-				if (overlap(f->lists[id].v[i].k, ck))
-					u32_push(out, f->lists[id].v[i].rec);
+		/* with a vendor: the criteria of that vendor and those that
+		 * name none (a longer vendor than the key holds: all) */
+		size_t pn = strlen(ck->product), vn = strlen(ck->vendor);
+		char pv[2 * NAME_CAP + 2];
+		bool by_vendor = vn && pn + 1 + vn <= sizeof pv;
+		uint32_t lists[2] = { NONE, NONE };
+		if (by_vendor) {
+			memcpy(pv, ck->product, pn + 1);
+			memcpy(pv + pn + 1, ck->vendor, vn);
+			lists[0] = keymap_get((struct keymap *)&f->vmap, pv, pn + 1 + vn, NULL, 0);
+			lists[1] = keymap_get((struct keymap *)&f->amap, ck->product, pn, NULL, 0);
+		} else {
+			lists[0] = keymap_get((struct keymap *)&f->nmap, ck->product, pn, NULL, 0);
+		}
+		for (int l = 0; l < 2; l++) {
+			if (lists[l] == NONE)
+				continue;
+			const struct creflist *cl = &f->lists[lists[l]];
+			for (size_t i = 0; i < cl->n; i++)
+				if (overlap(cl->v[i].k, &iv))
+					u32_push(out, cl->v[i].rec);
+		}
 	}
 	u32_sort_unique(out);
 }
@@ -659,34 +779,25 @@ bool match_feed_knows(const struct match_feed *f, const struct match_component *
 	return any;
 }
 
+
 /* ---- the estate ---- */
-
-struct skey {
-	const uint8_t *k;
-	uint32_t kn, var;
-};
-
-struct sorted {
-	struct skey *e;
-	size_t n;
-	uint32_t *aside; /* no version, or not keyable under this scheme */
-	size_t naside;
-};
 
 struct group {
 	const char *vendor, *product; /* vendor/product groups; NULL for purl groups */
-	enum match_scheme natural;
 	struct u32v vars;
 	struct u32v nover;     /* variants with no version: UNKNOWN for any range */
-	struct sorted *by[MATCH_SCHEME_COUNT];
+	uint32_t base;         /* its slots in every scheme's list */
+	uint32_t nkeyed[MATCH_SCHEME_COUNT];
 };
 
 struct variant {
 	uint32_t rep, first, n; /* members: e->members[first .. first+n) */
 	bool vp, purl, has_system;
 	const char *vendor, *product, *pkey;
-	uint32_t pkn;
+	uint32_t pkn, productn;
+	const char *cv, *cp;    /* see struct pairview */
 	const char *version;    /* the version criteria compare, NULL if none */
+	uint32_t ver;           /* its row in the version table, NONE if none */
 };
 
 struct match_estate {
@@ -701,12 +812,19 @@ struct match_estate {
 	size_t nvars;
 	struct group *groups;
 	size_t ngroups, capgroups;
-	struct keymap vmap, gmap, nmap, smap;
+	struct keymap vmap, gmap, nmap, smap, vermap;
 	struct u32v *plists;   /* product -> vendor/product groups */
 	size_t nplists, capplists;
 	struct u32v *systems;  /* system id -> components */
 	size_t nsystems, capsystems;
 	size_t unidentified, unorderable;
+	/* every distinct version keyed under every scheme: vkeys[ver * COUNT + s] */
+	struct vkey *vkeys;
+	size_t nver;
+	/* per scheme, each group's variants from slots[s][base]: those keyed
+	 * under s sorted by key, then the others */
+	uint32_t *slots[MATCH_SCHEME_COUNT];
+	size_t nslots;
 };
 
 struct match_estate *match_estate_new(void)
@@ -724,35 +842,36 @@ static void estate_clear_built(struct match_estate *e)
 	for (size_t i = 0; i < e->ngroups; i++) {
 		free(e->groups[i].vars.v);
 		free(e->groups[i].nover.v);
-		for (int s = 0; s < MATCH_SCHEME_COUNT; s++)
-			if (e->groups[i].by[s]) {
-				free(e->groups[i].by[s]->e);
-				free(e->groups[i].by[s]->aside);
-				free(e->groups[i].by[s]);
-			}
 	}
 	for (size_t i = 0; i < e->nplists; i++)
 		free(e->plists[i].v);
 	for (size_t i = 0; i < e->nsystems; i++)
 		free(e->systems[i].v);
+	for (int s = 0; s < MATCH_SCHEME_COUNT; s++) {
+		free(e->slots[s]);
+		e->slots[s] = NULL;
+	}
 	free(e->groups);
 	free(e->plists);
 	free(e->systems);
 	free(e->var_of);
 	free(e->members);
 	free(e->vars);
+	free(e->vkeys);
 	keymap_free(&e->vmap);
 	keymap_free(&e->gmap);
 	keymap_free(&e->nmap);
 	keymap_free(&e->smap);
+	keymap_free(&e->vermap);
 	arena_free(&e->ba);
 	arena_init(&e->ba);
 	e->groups = NULL;
 	e->plists = e->systems = NULL;
 	e->var_of = e->members = NULL;
 	e->vars = NULL;
+	e->vkeys = NULL;
 	e->nvars = e->ngroups = e->capgroups = e->nplists = e->capplists = 0;
-	e->nsystems = e->capsystems = 0;
+	e->nsystems = e->capsystems = e->nver = e->nslots = 0;
 	e->unidentified = e->unorderable = 0;
 	e->built = false;
 }
@@ -788,20 +907,6 @@ const struct match_component *match_estate_component(const struct match_estate *
 	return i < e->n ? &e->comps[i] : NULL;
 }
 
-/* The version match_criterion_eval compares for this component. */
-static const char *effective_version(struct arena *a, const struct match_component *c)
-{
-	if (c->version && *c->version)
-		return c->version;
-	if (c->cpe && c->cpe->a[MATCH_CPE_VERSION].kind == MATCH_CPE_VALUE) {
-		struct str v = match_cpe_body(c->cpe, MATCH_CPE_VERSION);
-		return arena_strndup(a, v.p, v.n);
-	}
-	if (c->purl && c->purl->version && *c->purl->version)
-		return c->purl->version;
-	return NULL;
-}
-
 static uint32_t list_id(struct keymap *m, struct arena *a, const char *k, size_t kn,
 			struct u32v **lists, size_t *n, size_t *cap)
 {
@@ -818,7 +923,7 @@ static uint32_t list_id(struct keymap *m, struct arena *a, const char *k, size_t
 }
 
 static uint32_t group_id(struct match_estate *e, const char *k, size_t kn, const char *vendor,
-			 const char *product, enum match_scheme natural)
+			 const char *product)
 {
 	if (e->ngroups == e->capgroups) {
 		e->capgroups = e->capgroups ? e->capgroups * 2 : 256;
@@ -832,7 +937,6 @@ static uint32_t group_id(struct match_estate *e, const char *k, size_t kn, const
 		memset(g, 0, sizeof *g);
 		g->vendor = vendor;
 		g->product = product;
-		g->natural = natural;
 		if (product) {
 			uint32_t l = list_id(&e->nmap, &e->ba, product, strlen(product), &e->plists,
 					     &e->nplists, &e->capplists);
@@ -842,39 +946,97 @@ static uint32_t group_id(struct match_estate *e, const char *k, size_t kn, const
 	return id;
 }
 
-static int cmp_skey(const void *x, const void *y)
+/* The key of variant v under scheme s (only for variants keyed under s). */
+static const struct vkey *var_key(const struct match_estate *e, uint32_t v, enum match_scheme s)
 {
-	const struct skey *a = x, *b = y;
-	int c = match_key_cmp(a->k, a->kn, b->k, b->kn);
-	return c ? c : (a->var > b->var) - (a->var < b->var);
+	return &e->vkeys[(size_t)e->vars[v].ver * MATCH_SCHEME_COUNT + s];
 }
 
-static struct sorted *group_sorted(struct match_estate *e, struct group *g, enum match_scheme s)
+struct sortctx {
+	const struct match_estate *e;
+	enum match_scheme s;
+};
+
+static int cmp_slot(const void *x, const void *y, void *ctx)
 {
-	if (g->by[s])
-		return g->by[s];
-	struct sorted *so = calloc(1, sizeof *so);
-	if (!so)
+	const struct sortctx *c = ctx;
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	const struct vkey *ka = var_key(c->e, a, c->s), *kb = var_key(c->e, b, c->s);
+	int r = match_key_cmp(ka->k, ka->kn, kb->k, kb->kn);
+	return r ? r : (a > b) - (a < b);
+}
+
+/* Every distinct version keyed under every scheme, once. */
+static void estate_key_versions(struct match_estate *e)
+{
+	const char **text = malloc((e->nvars ? e->nvars : 1) * sizeof *text);
+	if (!text)
 		abort();
-	so->e = malloc((g->vars.n ? g->vars.n : 1) * sizeof *so->e);
-	so->aside = malloc((g->vars.n ? g->vars.n : 1) * sizeof *so->aside);
-	if (!so->e || !so->aside)
+	for (size_t vi = 0; vi < e->nvars; vi++) {
+		struct variant *v = &e->vars[vi];
+		v->ver = NONE;
+		if (!v->version)
+			continue;
+		v->ver = keymap_get(&e->vermap, v->version, strlen(v->version), &e->ba,
+				    (uint32_t)e->nver);
+		if (v->ver == e->nver)
+			text[e->nver++] = v->version;
+	}
+	e->vkeys = calloc((e->nver ? e->nver : 1) * MATCH_SCHEME_COUNT, sizeof *e->vkeys);
+	if (!e->vkeys)
 		abort();
 	struct buf k;
 	buf_init(&k);
-	for (size_t i = 0; i < g->vars.n; i++) {
-		const struct variant *v = &e->vars[g->vars.v[i]];
-		k.len = 0;
-		if (v->version && match_version_key(s, str_c(v->version), &k, NULL) == BW_OK)
-			so->e[so->n++] = (struct skey){ key_copy(&e->ba, &k), (uint32_t)k.len,
-							g->vars.v[i] };
-		else
-			so->aside[so->naside++] = g->vars.v[i];
-	}
+	for (size_t i = 0; i < e->nver; i++)
+		for (int s = 0; s < MATCH_SCHEME_COUNT; s++) {
+			struct vkey *x = &e->vkeys[i * MATCH_SCHEME_COUNT + (size_t)s];
+			k.len = 0;
+			x->ok = match_version_key((enum match_scheme)s, str_c(text[i]), &k, NULL) == BW_OK;
+			if (x->ok) {
+				x->k = key_copy(&e->ba, &k);
+				x->kn = (uint32_t)k.len;
+			}
+		}
 	buf_free(&k);
-	qsort(so->e, so->n, sizeof *so->e, cmp_skey);
-	g->by[s] = so;
-	return so;
+	free(text);
+}
+
+/* Each identity's variants sorted under every scheme. */
+static void estate_sort_groups(struct match_estate *e)
+{
+	e->nslots = 0;
+	for (size_t g = 0; g < e->ngroups; g++) {
+		e->groups[g].base = (uint32_t)e->nslots;
+		e->nslots += e->groups[g].vars.n;
+	}
+	for (int s = 0; s < MATCH_SCHEME_COUNT; s++) {
+		uint32_t *sl = malloc((e->nslots ? e->nslots : 1) * sizeof *sl);
+		if (!sl)
+			abort();
+		struct sortctx ctx = { e, (enum match_scheme)s };
+		for (size_t gi = 0; gi < e->ngroups; gi++) {
+			struct group *g = &e->groups[gi];
+			uint32_t *o = sl + g->base;
+			size_t nk = 0, na = g->vars.n;
+			for (size_t i = 0; i < g->vars.n; i++) {
+				uint32_t v = g->vars.v[i];
+				if (e->vars[v].ver != NONE && var_key(e, v, (enum match_scheme)s)->ok)
+					o[nk++] = v;
+				else
+					o[--na] = v;
+			}
+			/* the aside part back in variant order */
+			for (size_t i = nk, j = g->vars.n; i < --j; i++) {
+				uint32_t t = o[i];
+				o[i] = o[j];
+				o[j] = t;
+			}
+			if (nk > 1)
+				qsort_r(o, nk, sizeof *o, cmp_slot, &ctx);
+			g->nkeyed[s] = (uint32_t)nk;
+		}
+		e->slots[s] = sl;
+	}
 }
 
 void match_estate_build(struct match_estate *e)
@@ -889,15 +1051,19 @@ void match_estate_build(struct match_estate *e)
 	buf_init(&vk);
 	if (!e->var_of || !e->members || !e->vars || !ck)
 		abort();
+	char cv[NAME_CAP], cp[NAME_CAP];
 	for (size_t i = 0; i < e->n; i++) {
 		const struct match_component *c = &e->comps[i];
 		comp_keys(c, ck);
+		ident_names(c, cv, cp);
 		/* a variant: same CPE and purl objects, folded names, version */
 		vk.len = 0;
 		buf_add(&vk, &c->cpe, sizeof c->cpe);
 		buf_add(&vk, &c->purl, sizeof c->purl);
 		buf_add(&vk, ck->vendor, strlen(ck->vendor) + 1);
 		buf_add(&vk, ck->product, strlen(ck->product) + 1);
+		buf_add(&vk, cv, strlen(cv) + 1);
+		buf_add(&vk, cp, strlen(cp) + 1);
 		if (c->version)
 			buf_add(&vk, c->version, strlen(c->version));
 		else
@@ -917,8 +1083,11 @@ void match_estate_build(struct match_estate *e)
 			v->purl = ck->purl;
 			v->vendor = arena_strdup(&e->ba, ck->vendor);
 			v->product = arena_strdup(&e->ba, ck->product);
+			v->productn = (uint32_t)strlen(v->product);
 			v->pkey = ck->purl ? arena_strndup(&e->ba, ck->pkey, ck->pkn) : "";
 			v->pkn = (uint32_t)ck->pkn;
+			v->cv = strcmp(cv, v->vendor) == 0 ? v->vendor : arena_strdup(&e->ba, cv);
+			v->cp = strcmp(cp, v->product) == 0 ? v->product : arena_strdup(&e->ba, cp);
 			v->version = effective_version(&e->ba, c);
 			if (!v->version)
 				e->unorderable++;
@@ -953,8 +1122,7 @@ void match_estate_build(struct match_estate *e)
 			buf_putc(&vk, 'V');
 			buf_add(&vk, v->vendor, strlen(v->vendor) + 1);
 			buf_puts(&vk, v->product);
-			uint32_t g = group_id(e, vk.p, vk.len, v->vendor, v->product,
-					      MATCH_SCHEME_GENERIC);
+			uint32_t g = group_id(e, vk.p, vk.len, v->vendor, v->product);
 			u32_push(&e->groups[g].vars, (uint32_t)vi);
 			if (!v->version)
 				u32_push(&e->groups[g].nover, (uint32_t)vi);
@@ -963,17 +1131,14 @@ void match_estate_build(struct match_estate *e)
 			vk.len = 0;
 			buf_putc(&vk, 'P');
 			buf_add(&vk, v->pkey, v->pkn);
-			const struct match_component *c = &e->comps[v->rep];
-			uint32_t g = group_id(e, vk.p, vk.len, NULL, NULL,
-					      match_purl_scheme(c->purl->type));
+			uint32_t g = group_id(e, vk.p, vk.len, NULL, NULL);
 			u32_push(&e->groups[g].vars, (uint32_t)vi);
 			if (!v->version)
 				u32_push(&e->groups[g].nover, (uint32_t)vi);
 		}
 	}
-	/* the usual scheme of each identity is keyed now, others on first use */
-	for (size_t g = 0; g < e->ngroups; g++)
-		group_sorted(e, &e->groups[g], e->groups[g].natural);
+	estate_key_versions(e);
+	estate_sort_groups(e);
 	buf_free(&vk);
 	free(ck);
 	e->built = true;
@@ -992,13 +1157,35 @@ void match_estate_stats(const struct match_estate *e, struct match_index_stats *
 
 /* ---- selecting candidates ---- */
 
-/* first entry with key >= k */
-static size_t lower(const struct sorted *so, const uint8_t *k, uint32_t kn)
+/* Candidate variants of one record, each once. */
+struct cands {
+	struct u32v v;
+	uint32_t *seen;  /* per variant: the stamp of the record that took it */
+	uint32_t stamp;
+};
+
+static void cand_push(const struct match_estate *e, struct cands *c, uint32_t v, bool no_purl)
 {
-	size_t lo = 0, hi = so->n;
+	if (no_purl && e->vars[v].purl)
+		return;
+	if (c->seen) {
+		if (c->seen[v] == c->stamp)
+			return;
+		c->seen[v] = c->stamp;
+	}
+	u32_push(&c->v, v);
+}
+
+/* first of o[0..n) with key >= k (below == false) or > k (below == true) */
+static size_t key_search(const struct match_estate *e, const uint32_t *o, size_t n,
+			 enum match_scheme s, const uint8_t *k, uint32_t kn, bool past_equal)
+{
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t m = lo + (hi - lo) / 2;
-		if (match_key_cmp(so->e[m].k, so->e[m].kn, k, kn) < 0)
+		const struct vkey *x = var_key(e, o[m], s);
+		int c = match_key_cmp(x->k, x->kn, k, kn);
+		if (c < 0 || (past_equal && c == 0))
 			lo = m + 1;
 		else
 			hi = m;
@@ -1006,82 +1193,122 @@ static size_t lower(const struct sorted *so, const uint8_t *k, uint32_t kn)
 	return lo;
 }
 
-/* first entry with key > k */
-static size_t upper(const struct sorted *so, const uint8_t *k, uint32_t kn)
-{
-	size_t lo = 0, hi = so->n;
-	while (lo < hi) {
-		size_t m = lo + (hi - lo) / 2;
-		if (match_key_cmp(so->e[m].k, so->e[m].kn, k, kn) <= 0)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	return lo;
-}
-
-static void push_var(const struct match_estate *e, struct u32v *out, uint32_t v, bool no_purl)
-{
-	if (!no_purl || !e->vars[v].purl)
-		u32_push(out, v);
-}
-
-static void select_group(struct match_estate *e, struct group *g, const struct critkey *k,
-			 bool no_purl, struct u32v *out)
+static void select_group(const struct match_estate *e, const struct group *g,
+			 const struct critkey *k, bool no_purl, struct cands *out)
 {
 	if (k->select_all) {
 		for (size_t i = 0; i < g->vars.n; i++)
-			push_var(e, out, g->vars.v[i], no_purl);
+			cand_push(e, out, g->vars.v[i], no_purl);
 		return;
 	}
 	/* a criterion answers UNKNOWN for a component that does not say its
-	 * version, whatever its ranges (the aside lists below hold them too) */
+	 * version, whatever its ranges (the aside parts below hold them too) */
 	if (k->nb == 0)
 		for (size_t i = 0; i < g->nover.n; i++)
-			push_var(e, out, g->nover.v[i], no_purl);
+			cand_push(e, out, g->nover.v[i], no_purl);
 	for (size_t b = 0; b < k->nb; b++) {
 		const struct cbound *cb = &k->b[b];
-		const struct sorted *so = group_sorted(e, g, cb->s);
-		size_t lo = cb->lo ? lower(so, cb->lo, cb->lon) : 0;
-		size_t hi = cb->hi ? upper(so, cb->hi, cb->hin) : so->n;
+		const uint32_t *o = e->slots[cb->s] + g->base;
+		size_t nk = g->nkeyed[cb->s];
+		size_t lo = cb->lo ? key_search(e, o, nk, cb->s, cb->lo, cb->lon, false) : 0;
+		size_t hi = cb->hi ? key_search(e, o, nk, cb->s, cb->hi, cb->hin, true) : nk;
 		for (size_t i = lo; i < hi; i++)
-			push_var(e, out, so->e[i].var, no_purl);
-		for (size_t i = 0; i < so->naside; i++)
-			push_var(e, out, so->aside[i], no_purl);
+			cand_push(e, out, o[i], no_purl);
+		for (size_t i = nk; i < g->vars.n; i++)
+			cand_push(e, out, o[i], no_purl);
 	}
 }
 
-static void select_crit(struct match_estate *e, const struct critkey *k, struct u32v *out)
+static void select_crit(const struct match_estate *e, const struct critkey *k, struct cands *out)
 {
 	if (k->kind == CK_NONE)
 		return;
 	if (k->kind == CK_PURL) {
-		char key[MATCH_LIM_PURL + 1];
-		key[0] = 'P';
-		memcpy(key + 1, k->pkey, k->pkn);
-		uint32_t g = keymap_get(&e->gmap, key, k->pkn + 1, NULL, 0);
+		uint32_t g = keymap_find(&e->gmap, k->gkey, k->pkn + 1, k->gkeyh);
 		if (g != NONE)
 			select_group(e, &e->groups[g], k, false, out);
 	}
-	uint32_t l = keymap_get(&e->nmap, k->product, strlen(k->product), NULL, 0);
+	uint32_t l = keymap_find(&e->nmap, k->product, k->productn, k->producth);
 	if (l == NONE)
 		return;
 	for (size_t i = 0; i < e->plists[l].n; i++) {
-		struct group *g = &e->groups[e->plists[l].v[i]];
+		const struct group *g = &e->groups[e->plists[l].v[i]];
 		if (k->kind == CK_VP && *k->vendor && *g->vendor && strcmp(k->vendor, g->vendor) != 0)
 			continue;
 		select_group(e, g, k, k->kind == CK_PURL, out);
 	}
 }
 
-/* ---- emitting ---- */
+static void collect_record(const struct match_estate *e, const struct match_record *r,
+			   const struct recinfo *ri, struct cands *c)
+{
+	c->v.n = 0;
+	c->stamp++;
+	if (c->seen && c->stamp == 0) {
+		memset(c->seen, 0, e->nvars * sizeof *c->seen);
+		c->stamp = 1;
+	}
+	for (size_t i = 0; i < r->ncrit; i++)
+		if (!ri->ck[i].dup)
+			select_crit(e, &ri->ck[i], c);
+	for (size_t k = 0; k < ri->ncfg; k++)
+		for (size_t j = 0; j < ri->cfg[k].n; j++)
+			select_crit(e, &ri->cfg[k].k[j], c);
+	if (c->seen && c->v.n > 1)
+		qsort(c->v.v, c->v.n, sizeof *c->v.v, cmp_u32);
+	else
+		u32_sort_unique(&c->v);
+}
+
+/* ---- answering and emitting ---- */
+
+/* A record's answers before they are handed out: one per variant (comp
+ * NONE: the same for all its members) or per component. */
+struct answer {
+	uint32_t rec, var, comp;
+	uint8_t answer, weak;
+	const char *src;
+	size_t ev;         /* evidence: offset in the text buffer */
+};
+
+struct answers {
+	struct answer *v;
+	size_t n, cap;
+	struct buf text;
+};
 
 struct scratch {
-	struct u32v cand;
-	struct compkey ck;
-	struct match_component *sys;
+	struct cands cand;
+	struct pairscratch ps;
+	struct match_component *sys; /* a system's members, */
+	uint32_t *sysidx;            /* ... their estate indexes (NONE: not in it) */
+	struct pairview *sysv;       /* ... and views */
 	size_t capsys;
+	struct compkey ck; /* match_component_feed's component */
 };
+
+static struct scratch *scratch_new(const struct match_estate *e, bool stamps)
+{
+	struct scratch *sc = calloc(1, sizeof *sc);
+	if (!sc)
+		abort();
+	if (stamps && e && e->nvars) {
+		sc->cand.seen = calloc(e->nvars, sizeof *sc->cand.seen);
+		if (!sc->cand.seen)
+			abort();
+	}
+	return sc;
+}
+
+static void scratch_free(struct scratch *sc)
+{
+	free(sc->cand.v.v);
+	free(sc->cand.seen);
+	free(sc->sys);
+	free(sc->sysidx);
+	free(sc->sysv);
+	free(sc);
+}
 
 /* The members of c's system (c first if it is not one of them). */
 static size_t system_of(const struct match_estate *e, const struct match_component *c,
@@ -1094,7 +1321,9 @@ static size_t system_of(const struct match_estate *e, const struct match_compone
 	if (need > sc->capsys) {
 		sc->capsys = need * 2;
 		sc->sys = realloc(sc->sys, sc->capsys * sizeof *sc->sys);
-		if (!sc->sys)
+		sc->sysidx = realloc(sc->sysidx, sc->capsys * sizeof *sc->sysidx);
+		sc->sysv = realloc(sc->sysv, sc->capsys * sizeof *sc->sysv);
+		if (!sc->sys || !sc->sysidx || !sc->sysv)
 			abort();
 	}
 	size_t n = 0;
@@ -1103,100 +1332,275 @@ static size_t system_of(const struct match_estate *e, const struct match_compone
 		for (size_t i = 0; i < e->systems[s].n; i++) {
 			const struct match_component *m = &e->comps[e->systems[s].v[i]];
 			self |= m == c;
+			sc->sysidx[n] = e->systems[s].v[i];
 			sc->sys[n++] = *m;
 		}
-	if (!self)
+	if (!self) {
+		sc->sysidx[n] = NONE;
 		sc->sys[n++] = *c;
+	}
 	return n;
 }
 
-static void variant_compkey(const struct variant *v, struct compkey *ck)
+static void variant_view(const struct match_estate *e, const struct variant *v,
+			 struct pairview *pv);
+
+/* Views of the system system_of found; self stands for a member that is
+ * not in the estate. */
+static void system_views(const struct match_estate *e, struct scratch *sc, size_t ns,
+			 const struct pairview *self)
 {
-	ck->vp = v->vp;
-	ck->purl = v->purl;
-	snprintf(ck->vendor, sizeof ck->vendor, "%s", v->vendor);
-	snprintf(ck->product, sizeof ck->product, "%s", v->product);
-	ck->pkn = v->pkn;
-	memcpy(ck->pkey, v->pkey, v->pkn);
+	for (size_t i = 0; i < ns; i++) {
+		if (sc->sysidx[i] == NONE)
+			sc->sysv[i] = *self;
+		else
+			variant_view(e, &e->vars[e->var_of[sc->sysidx[i]]], &sc->sysv[i]);
+	}
 }
 
-/* Evaluates record r (info ri) for the candidate variants in sc->cand. */
-static size_t emit_record(struct match_estate *e, size_t ridx, const struct match_record *r,
-			  const struct recinfo *ri, struct scratch *sc, match_hit_fn fn, void *ctx)
+static void variant_view(const struct match_estate *e, const struct variant *v,
+			 struct pairview *pv)
 {
-	size_t hits = 0;
-	u32_sort_unique(&sc->cand);
-	for (size_t i = 0; i < sc->cand.n; i++) {
-		const struct variant *v = &e->vars[sc->cand.v[i]];
-		variant_compkey(v, &sc->ck);
-		struct match_result shared, own;
-		const char *shared_src = NULL, *own_src;
+	pv->comp = &e->comps[v->rep];
+	pv->id = (struct idview){ v->vp, v->purl, v->vendor, v->product, v->pkey, v->pkn,
+				  v->productn };
+	pv->cv = v->cv;
+	pv->cp = v->cp;
+	pv->version = v->version;
+	static const struct vkey none[MATCH_SCHEME_COUNT];
+	pv->keys = v->ver != NONE ? &e->vkeys[(size_t)v->ver * MATCH_SCHEME_COUNT] : none;
+	pv->ka = NULL;
+}
+
+static void answers_add(struct answers *out, uint32_t rec, uint32_t var, uint32_t comp,
+			const struct match_result *res, const char *src, size_t *ev)
+{
+	if (out->n == out->cap) {
+		out->cap = out->cap ? out->cap * 2 : 256;
+		out->v = realloc(out->v, out->cap * sizeof *out->v);
+		if (!out->v)
+			abort();
+	}
+	if (*ev == SIZE_MAX) {
+		*ev = out->text.len;
+		buf_add(&out->text, res->evidence, strlen(res->evidence) + 1);
+	}
+	out->v[out->n++] = (struct answer){ rec, var, comp, (uint8_t)res->answer, res->weak, src,
+					    *ev };
+}
+
+/* Answers record r (feed index ridx, info ri) for the candidates in
+ * sc->cand into out. */
+static void answer_record(const struct match_estate *e, uint32_t ridx,
+			  const struct match_record *r, const struct recinfo *ri,
+			  struct scratch *sc, struct answers *out)
+{
+	for (size_t i = 0; i < sc->cand.v.n; i++) {
+		uint32_t vi = sc->cand.v.v[i];
+		const struct variant *v = &e->vars[vi];
+		struct pairview pv;
+		variant_view(e, v, &pv);
+		struct match_result shared;
+		const char *shared_src = NULL;
 		bool have_shared = false;
+		size_t shared_ev = SIZE_MAX;
+		if (!ri->needs_system || !v->has_system) {
+			pair_fast(r, ri, &pv, NULL, NULL, 0, &sc->ps, &shared, &shared_src);
+			if (shared.answer != MATCH_NOT_AFFECTED)
+				answers_add(out, ridx, vi, NONE, &shared, shared_src, &shared_ev);
+			continue;
+		}
 		for (size_t m = 0; m < v->n; m++) {
 			uint32_t ci = e->members[v->first + m];
 			const struct match_component *c = &e->comps[ci];
-			const struct match_result *res;
-			const char *src;
-			if (ri->needs_system && c->system && *c->system) {
+			if (c->system && *c->system) {
+				/* its own platform: the members of its system */
+				struct match_result own;
+				const char *own_src;
+				size_t own_ev = SIZE_MAX;
 				size_t ns = system_of(e, c, sc);
-				pair_eval(r, ri, c, &sc->ck, sc->sys, ns, &own, &own_src);
-				res = &own;
-				src = own_src;
-			} else {
-				if (!have_shared) {
-					pair_eval(r, ri, &e->comps[v->rep], &sc->ck, NULL, 0, &shared,
-						  &shared_src);
-					have_shared = true;
-				}
-				res = &shared;
-				src = shared_src;
-			}
-			if (res->answer == MATCH_NOT_AFFECTED)
+				struct pairview cv = pv;
+				cv.comp = c;
+				system_views(e, sc, ns, &cv);
+				pair_fast(r, ri, &cv, sc->sys, sc->sysv, ns, &sc->ps, &own, &own_src);
+				if (own.answer != MATCH_NOT_AFFECTED)
+					answers_add(out, ridx, vi, ci, &own, own_src, &own_ev);
 				continue;
-			struct match_hit h = { ridx, r, ci, c, src, res->answer, res->weak,
-					       res->evidence };
+			}
+			if (!have_shared) {
+				pair_fast(r, ri, &pv, NULL, NULL, 0, &sc->ps, &shared, &shared_src);
+				have_shared = true;
+			}
+			if (shared.answer != MATCH_NOT_AFFECTED)
+				answers_add(out, ridx, vi, ci, &shared, shared_src, &shared_ev);
+		}
+	}
+}
+
+/* Hands the answers to fn, component by component; returns the hits. */
+static size_t answers_emit(const struct match_estate *e, const struct answers *a,
+			   const struct match_feed *f, const struct match_record *single,
+			   match_hit_fn fn, void *ctx)
+{
+	size_t hits = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct answer *x = &a->v[i];
+		const struct variant *v = &e->vars[x->var];
+		const struct match_record *r = single ? single : f->recs[x->rec];
+		struct match_hit h = { single ? SIZE_MAX : x->rec, r, 0, NULL, x->src,
+				       (enum match_answer)x->answer, x->weak, a->text.p + x->ev };
+		if (x->comp != NONE) {
+			h.component = x->comp;
+			h.comp = &e->comps[x->comp];
 			if (fn)
 				fn(ctx, &h);
 			hits++;
+			continue;
 		}
+		for (size_t m = 0; m < v->n; m++) {
+			h.component = e->members[v->first + m];
+			h.comp = &e->comps[h.component];
+			if (fn)
+				fn(ctx, &h);
+		}
+		hits += v->n;
 	}
 	return hits;
 }
 
-static void scratch_free(struct scratch *sc)
+static void answers_free(struct answers *a)
 {
-	free(sc->cand.v);
-	free(sc->sys);
+	free(a->v);
+	buf_free(&a->text);
+	memset(a, 0, sizeof *a);
 }
 
-static void collect_record(struct match_estate *e, const struct match_record *r,
-			   const struct recinfo *ri, struct u32v *cand)
+/* ---- (a) whole estate x whole feed ---- */
+
+#define BLOCK_RECORDS 32
+#define BLOCKS_AHEAD  64  /* blocks answered ahead of the one being emitted */
+
+struct walk {
+	const struct match_estate *e;
+	const struct match_feed *f;
+	size_t nblocks, next, emitted;
+	struct answers *out;  /* one per block */
+	bool *done;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void walk_block(struct walk *w, size_t b, struct scratch *sc)
 {
-	cand->n = 0;
-	for (size_t i = 0; i < r->ncrit; i++)
-		select_crit(e, &ri->ck[i], cand);
-	for (size_t c = 0; c < ri->ncfg; c++)
-		for (size_t k = 0; k < ri->cfg[c].n; k++)
-			select_crit(e, &ri->cfg[c].k[k], cand);
+	size_t from = b * BLOCK_RECORDS, to = from + BLOCK_RECORDS;
+	if (to > w->f->n)
+		to = w->f->n;
+	for (size_t i = from; i < to; i++) {
+		collect_record(w->e, w->f->recs[i], &w->f->info[i], &sc->cand);
+		answer_record(w->e, (uint32_t)i, w->f->recs[i], &w->f->info[i], sc, &w->out[b]);
+	}
+}
+
+/* Takes the next block to answer (mu held); false when none may be taken. */
+static bool walk_take(struct walk *w, size_t *b)
+{
+	if (w->next >= w->nblocks || w->next >= w->emitted + BLOCKS_AHEAD)
+		return false;
+	*b = w->next++;
+	return true;
+}
+
+static void *walk_worker(void *arg)
+{
+	struct walk *w = arg;
+	struct scratch *sc = scratch_new(w->e, true);
+	pthread_mutex_lock(&w->mu);
+	while (w->next < w->nblocks) {
+		size_t b;
+		if (!walk_take(w, &b)) {
+			pthread_cond_wait(&w->cv, &w->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&w->mu);
+		walk_block(w, b, sc);
+		pthread_mutex_lock(&w->mu);
+		w->done[b] = true;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	scratch_free(sc);
+	return NULL;
+}
+
+size_t match_threads_default(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 8 ? 8 : (size_t)n;
+}
+
+size_t match_estate_feed_threads(struct match_estate *e, const struct match_feed *f,
+				 size_t nthreads, match_hit_fn fn, void *ctx)
+{
+	if (!e->built)
+		match_estate_build(e);
+	struct walk w = { .e = e, .f = f };
+	w.nblocks = (f->n + BLOCK_RECORDS - 1) / BLOCK_RECORDS;
+	w.out = calloc(w.nblocks ? w.nblocks : 1, sizeof *w.out);
+	w.done = calloc(w.nblocks ? w.nblocks : 1, sizeof *w.done);
+	if (!w.out || !w.done)
+		abort();
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	if (nthreads < 1)
+		nthreads = 1;
+	if (nthreads > 64)
+		nthreads = 64;
+	pthread_t th[64];
+	size_t started = 0;
+	for (size_t t = 1; t < nthreads && t < w.nblocks; t++)
+		if (pthread_create(&th[started], NULL, walk_worker, &w) == 0)
+			started++;
+	/* this thread answers blocks too, and alone calls fn, in feed order */
+	struct scratch *sc = scratch_new(e, true);
+	size_t hits = 0;
+	pthread_mutex_lock(&w.mu);
+	while (w.emitted < w.nblocks) {
+		size_t b;
+		if (w.done[w.emitted]) {
+			b = w.emitted;
+			pthread_mutex_unlock(&w.mu);
+			hits += answers_emit(e, &w.out[b], f, NULL, fn, ctx);
+			answers_free(&w.out[b]);
+			pthread_mutex_lock(&w.mu);
+			w.emitted++;
+			pthread_cond_broadcast(&w.cv);
+		} else if (walk_take(&w, &b)) {
+			pthread_mutex_unlock(&w.mu);
+			walk_block(&w, b, sc);
+			pthread_mutex_lock(&w.mu);
+			w.done[b] = true;
+		} else {
+			pthread_cond_wait(&w.cv, &w.mu);
+		}
+	}
+	pthread_mutex_unlock(&w.mu);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	scratch_free(sc);
+	pthread_mutex_destroy(&w.mu);
+	pthread_cond_destroy(&w.cv);
+	free(w.out);
+	free(w.done);
+	return hits;
 }
 
 size_t match_estate_feed(struct match_estate *e, const struct match_feed *f, match_hit_fn fn,
 			 void *ctx)
 {
-	if (!e->built)
-		match_estate_build(e);
-	struct scratch *sc = calloc(1, sizeof *sc);
-	if (!sc)
-		abort();
-	size_t hits = 0;
-	for (size_t i = 0; i < f->n; i++) {
-		collect_record(e, f->recs[i], &f->info[i], &sc->cand);
-		hits += emit_record(e, i, f->recs[i], &f->info[i], sc, fn, ctx);
-	}
-	scratch_free(sc);
-	free(sc);
-	return hits;
+	return match_estate_feed_threads(e, f, match_threads_default(), fn, ctx);
 }
+
+/* ---- (b) one advisory x estate ---- */
 
 size_t match_advisory_estate(struct match_estate *e, const struct match_record *r,
 			     match_hit_fn fn, void *ctx)
@@ -1207,16 +1611,18 @@ size_t match_advisory_estate(struct match_estate *e, const struct match_record *
 	arena_init(&a);
 	struct recinfo ri;
 	recinfo_build(&a, r, &ri);
-	struct scratch *sc = calloc(1, sizeof *sc);
-	if (!sc)
-		abort();
+	struct scratch *sc = scratch_new(e, false);
+	struct answers out = { 0 };
 	collect_record(e, r, &ri, &sc->cand);
-	size_t hits = emit_record(e, SIZE_MAX, r, &ri, sc, fn, ctx);
+	answer_record(e, 0, r, &ri, sc, &out);
+	size_t hits = answers_emit(e, &out, NULL, r, fn, ctx);
+	answers_free(&out);
 	scratch_free(sc);
-	free(sc);
 	arena_free(&a);
 	return hits;
 }
+
+/* ---- (c) one component x feed ---- */
 
 /* The estate index of c when it is one of e's components, else SIZE_MAX. */
 static size_t estate_index(const struct match_estate *e, const struct match_component *c)
@@ -1229,27 +1635,39 @@ static size_t estate_index(const struct match_estate *e, const struct match_comp
 size_t match_component_feed(const struct match_feed *f, const struct match_estate *e,
 			    const struct match_component *c, match_hit_fn fn, void *ctx)
 {
-	struct scratch *sc = calloc(1, sizeof *sc);
-	if (!sc)
-		abort();
+	struct scratch *sc = scratch_new(NULL, false);
+	struct arena ka;
+	arena_init(&ka);
 	comp_keys(c, &sc->ck);
-	feed_candidates(f, &sc->ck, &sc->cand);
+	feed_candidates(f, &sc->ck, &sc->cand.v);
+	char cv[NAME_CAP], cp[NAME_CAP];
+	ident_names(c, cv, cp);
+	struct pairview pv;
+	memset(&pv, 0, sizeof pv);
+	pv.comp = c;
+	pv.id = compkey_view(&sc->ck);
+	pv.cv = cv;
+	pv.cp = cp;
+	pv.version = effective_version(&ka, c);
+	pv.ka = &ka;
 	size_t hits = 0;
 	size_t ns = 0;
 	bool have_sys = false;
-	for (size_t i = 0; i < sc->cand.n; i++) {
-		uint32_t ri = sc->cand.v[i];
-		const struct match_component *sys = NULL;
-		if (f->info[ri].needs_system) {
-			if (!have_sys) {
-				ns = system_of(e, c, sc);
-				have_sys = true;
-			}
-			sys = ns ? sc->sys : NULL;
-		}
+	for (size_t i = 0; i < sc->cand.v.n; i++) {
+		uint32_t ri = sc->cand.v.v[i];
 		struct match_result res;
 		const char *src;
-		pair_eval(f->recs[ri], &f->info[ri], c, &sc->ck, sys, sys ? ns : 0, &res, &src);
+		if (f->info[ri].needs_system && c->system && *c->system) {
+			if (!have_sys) {
+				ns = system_of(e, c, sc);
+				system_views(e, sc, ns, &pv);
+				have_sys = true;
+			}
+			pair_fast(f->recs[ri], &f->info[ri], &pv, ns ? sc->sys : NULL, sc->sysv, ns,
+				  &sc->ps, &res, &src);
+		} else {
+			pair_fast(f->recs[ri], &f->info[ri], &pv, NULL, NULL, 0, &sc->ps, &res, &src);
+		}
 		if (res.answer == MATCH_NOT_AFFECTED)
 			continue;
 		struct match_hit h = { ri, f->recs[ri], estate_index(e, c), c, src, res.answer,
@@ -1258,8 +1676,8 @@ size_t match_component_feed(const struct match_feed *f, const struct match_estat
 			fn(ctx, &h);
 		hits++;
 	}
+	arena_free(&ka);
 	scratch_free(sc);
-	free(sc);
 	return hits;
 }
 
@@ -1270,12 +1688,16 @@ enum match_answer match_feed_pair_eval(const struct match_feed *f, size_t i,
 {
 	struct compkey ck;
 	comp_keys(c, &ck);
+	struct idview id = compkey_view(&ck);
 	if (!f->info[i].needs_system)
-		return pair_eval(f->recs[i], &f->info[i], c, &ck, NULL, 0, res, criterion);
-	struct scratch sc = { 0 };
+		return pair_eval(f->recs[i], &f->info[i], c, &id, NULL, 0, res, criterion);
+	struct scratch sc;
+	memset(&sc, 0, sizeof sc);
 	size_t ns = system_of(e, c, &sc);
-	enum match_answer a = pair_eval(f->recs[i], &f->info[i], c, &ck, ns ? sc.sys : NULL, ns,
+	enum match_answer a = pair_eval(f->recs[i], &f->info[i], c, &id, ns ? sc.sys : NULL, ns,
 					res, criterion);
-	scratch_free(&sc);
+	free(sc.sys);
+	free(sc.sysidx);
+	free(sc.sysv);
 	return a;
 }

@@ -212,7 +212,9 @@ struct match_vers {
 enum bw_err match_vers_parse(struct arena *a, struct str s, bool canonical,
 			     struct match_vers *out, struct bw_error *err);
 void match_vers_format(const struct match_vers *v, struct buf *out);
-/* Is version inside the range? UNKNOWN when it cannot be ordered. */
+/* Is version inside the range? UNKNOWN when it cannot be ordered. A range
+ * of only '!=' constraints holds every version it does not exclude (the
+ * specification's algorithm, read literally, would hold none). */
 enum match_answer match_vers_contains(const struct match_vers *v, const char *version,
 				      struct match_result *res);
 
@@ -371,7 +373,9 @@ enum match_answer match_record_eval(const struct match_record *rec,
  * purl, else by the vendor and product_name branches; product_version is an
  * exact version, product_version_range a vers string or the free forms CISA
  * writes ("< V8.2.2", ">= 1.0 | <= 1.4", "All versions < V3.1"); a range the
- * engine cannot read answers UNKNOWN for every version. Statuses:
+ * engine cannot read answers UNKNOWN for every version. A '!=' version is
+ * cut out of the interval it falls in, not declared "not affected" (another
+ * statement may hold it), and a range of only '!=' is every other version. Statuses:
  * known_affected / first_affected / last_affected affected; fixed /
  * first_fixed / known_not_affected not affected; under_investigation unknown.
  * Products of one identity in one vulnerability become one criterion whose
@@ -420,8 +424,12 @@ bool match_csaf_range_rules(struct arena *a, const char *text, bool exact,
  * be met by any component of the target's system. A component without a
  * system has no known platform, so such configurations answer UNKNOWN.
  *
- * Not thread-safe: the operations build per-scheme sorted lists on first
- * use. */
+ * Threads: after match_estate_build the estate is only read, and a feed
+ * is only read once its records are added, so the three operations and
+ * match_feed_pair_eval may run at the same time in several threads on the
+ * same estate and feed (adding to either, or building, must not overlap
+ * them; an operation on an estate not built since its last add builds it
+ * first, which is not safe to do from two threads). */
 struct match_feed;
 struct match_estate;
 
@@ -471,9 +479,18 @@ struct match_hit {
 typedef void (*match_hit_fn)(void *ctx, const struct match_hit *h);
 
 /* (a) Whole estate x whole feed: a walk over the feed's criteria. Hits come
- * record by record in feed order. Returns the number of hits. */
+ * record by record in feed order (within a record, by component
+ * description, then component). Returns the number of hits. Answers are
+ * computed in match_threads_default() threads; fn is called only from the
+ * calling thread, and the hits and their order do not depend on the
+ * number of threads. */
 size_t match_estate_feed(struct match_estate *e, const struct match_feed *f, match_hit_fn fn,
 			 void *ctx);
+/* The same with nthreads threads (1: the calling thread alone). */
+size_t match_estate_feed_threads(struct match_estate *e, const struct match_feed *f,
+				 size_t nthreads, match_hit_fn fn, void *ctx);
+/* The processors online, at most 8. */
+size_t match_threads_default(void);
 /* (b) One new or changed advisory against the whole estate. */
 size_t match_advisory_estate(struct match_estate *e, const struct match_record *r,
 			     match_hit_fn fn, void *ctx);

@@ -1,7 +1,9 @@
 /*
  * vers: version range specifiers (package-url/vers-spec): parse (strict
  * canonical or lenient), write, and test containment with the scheme's
- * version keys, following the specification's containment algorithm.
+ * version keys, following the specification's containment algorithm
+ * (except that a range of only '!=' holds every other version: see
+ * match_vers_contains).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -245,17 +247,37 @@ enum match_answer match_vers_contains(const struct match_vers *v, const char *ve
 			return res->answer = MATCH_UNKNOWN;
 		}
 	enum match_answer ans = MATCH_NOT_AFFECTED;
-	/* equalities first: = includes, != excludes */
-	for (size_t i = 0; i < v->n; i++) {
-		const struct match_vers_constraint *c = &v->c[i];
-		if (c->op != MATCH_VERS_EQ && c->op != MATCH_VERS_NE)
-			continue;
-		if (match_key_cmp(k.p, k.len, c->key, c->kn) == 0) {
-			ans = c->op == MATCH_VERS_EQ ? MATCH_AFFECTED : MATCH_NOT_AFFECTED;
-			snprintf(res->evidence, sizeof res->evidence, "%s %s %s", version,
-				 c->op == MATCH_VERS_EQ ? "==" : "is excluded by !=", c->version);
-			goto out;
+	/* equalities first: '=', '<=' and '>=' include, then '!=' excludes */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < v->n; i++) {
+			const struct match_vers_constraint *c = &v->c[i];
+			bool incl = c->op == MATCH_VERS_EQ || c->op == MATCH_VERS_LE ||
+				    c->op == MATCH_VERS_GE;
+			if (pass == 0 ? !incl : c->op != MATCH_VERS_NE)
+				continue;
+			if (match_key_cmp(k.p, k.len, c->key, c->kn) == 0) {
+				ans = pass == 0 ? MATCH_AFFECTED : MATCH_NOT_AFFECTED;
+				snprintf(res->evidence, sizeof res->evidence, "%s %s %s", version,
+					 pass == 0 ? "==" : "is excluded by !=", c->version);
+				goto out;
+			}
 		}
+	/* Only '!=' constraints ("vers:gem/!=1.2.1"): the specification's
+	 * algorithm, read literally, finds no interval and contains nothing,
+	 * which would turn "every version but 1.2.1 is affected" into "not
+	 * affected". The comparator's own definition ("shall be excluded from
+	 * the range") reads it as every other version, and so does the CSAF
+	 * reader (match_csaf_range_rules): a wrong "not affected" is the worst
+	 * mistake this engine can make. */
+	bool only_ne = v->n > 0;
+	for (size_t i = 0; i < v->n; i++)
+		only_ne &= v->c[i].op == MATCH_VERS_NE;
+	if (only_ne) {
+		ans = MATCH_AFFECTED;
+		snprintf(res->evidence, sizeof res->evidence,
+			 "%s is excluded by no != (a range of only != holds every other version)",
+			 version);
+		goto out;
 	}
 	const struct match_vers_constraint *r[MATCH_LIM_CONSTRAINTS];
 	size_t nr = 0;

@@ -17,6 +17,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "match/match.h"
 #include "testdata.h"
@@ -77,7 +78,8 @@ static const struct match_purl *purl(const char *s)
 struct hit {
 	uint32_t rec, comp;
 	uint8_t answer, weak;
-	uint64_t evh; /* hash of the evidence, for determinism */
+	uint64_t evh;  /* hash of the evidence, for determinism */
+	uint64_t srch; /* hash of the deciding criterion */
 };
 
 struct hits {
@@ -107,7 +109,7 @@ static void on_hit(void *ctx, const struct match_hit *h)
 	assert_non_null(h->criterion);
 	size_t rec = x->rec_override != SIZE_MAX ? x->rec_override : h->record;
 	x->v[x->n++] = (struct hit){ (uint32_t)rec, (uint32_t)h->component, (uint8_t)h->answer,
-				     h->weak, fnv(h->evidence) };
+				     h->weak, fnv(h->evidence), fnv(h->criterion) };
 }
 
 static int cmp_hit(const void *a, const void *b)
@@ -162,12 +164,14 @@ static struct hits run_all(struct match_estate *e, struct match_feed *f)
 				fail_msg("operation %c differs at hit %zu: record %u component %u", 'b' + k,
 					 i, a.v[i].rec, a.v[i].comp);
 	}
-	/* every pair, asked one by one */
+	/* every pair, asked one by one of the reference evaluation: the same
+	 * answer, weak flag, deciding criterion and evidence text */
 	for (size_t r = 0; r < match_feed_count(f); r++)
 		for (size_t i = 0; i < match_estate_count(e); i++) {
 			struct match_result res;
+			const char *crit = NULL;
 			enum match_answer want = match_feed_pair_eval(f, r, e, match_estate_component(e, i),
-								      &res, NULL);
+								      &res, &crit);
 			const struct hit *h = find_hit(&a, r, i);
 			if (want == MATCH_NOT_AFFECTED && h)
 				fail_msg("record %zu component %zu: index says %s, pair says not affected",
@@ -176,7 +180,27 @@ static struct hits run_all(struct match_estate *e, struct match_feed *f)
 				fail_msg("record %zu component %zu: pair says %s (%s), index %s", r, i,
 					 match_answer_name(want), res.evidence,
 					 h ? match_answer_name(h->answer) : "no match");
+			if (h && (h->weak != res.weak || h->evh != fnv(res.evidence) ||
+				  h->srch != fnv(crit)))
+				fail_msg("record %zu component %zu: weak %d/%d, evidence or criterion "
+					 "differ from the pair's: %s (%s)", r, i, h->weak, res.weak,
+					 res.evidence, crit);
 		}
+	/* the walk's hits and their order do not depend on the thread count */
+	for (size_t t = 1; t <= 3; t++) {
+		struct hits w = { .rec_override = SIZE_MAX };
+		size_t nw = match_estate_feed_threads(e, f, t, on_hit, &w);
+		assert_int_equal(nw, a.n);
+		struct hits a1 = { .rec_override = SIZE_MAX };
+		match_estate_feed_threads(e, f, 1, on_hit, &a1);
+		assert_int_equal(a1.n, w.n);
+		for (size_t i = 0; i < w.n; i++)
+			if (a1.v[i].rec != w.v[i].rec || a1.v[i].comp != w.v[i].comp ||
+			    a1.v[i].answer != w.v[i].answer || a1.v[i].evh != w.v[i].evh)
+				fail_msg("%zu threads: hit %zu differs from one thread's", t, i);
+		free(w.v);
+		free(a1.v);
+	}
 	free(b.v);
 	free(c.v);
 	return a;
@@ -617,6 +641,229 @@ static void csaf_documents(void **state)
 	assert_true(total > 5);
 }
 
+/* A vers range made only of '!=' holds every other version, in the vers
+ * reader and in the CSAF reader alike; the two agree on every range here;
+ * and a version a range excludes is not thereby "not affected" when
+ * another statement about the same product holds it. */
+static void ne_ranges_agree(void **state)
+{
+	(void)state;
+	static const char *ranges[] = {
+		"vers:npm/!=1.2.0", "vers:npm/!=1.2.0|!=1.4.0", "vers:npm/>=1.0.0|!=1.2.0|<2.0.0",
+		"vers:npm/!=0.5.0|>=1.0.0|<2.0.0|!=3.0.0", "vers:npm/<=1.2.0|!=1.2.0",
+		"vers:npm/<1.0.0|!=1.5.0|>=2.0.0", "vers:npm/1.1.0|!=1.2.0", "vers:npm/>=1.0.0|!=1.0.0",
+		"vers:pypi/!=2.0", "vers:npm/>=1.0.0|!=1.1.0|!=1.3.0|<1.5.0",
+	};
+	static const char *versions[] = { "0.1.0", "0.5.0", "1.0.0", "1.1.0", "1.2.0", "1.3.0",
+					  "1.4.0", "1.5.0", "1.9.9", "2.0.0", "3.0.0", "4.0.0" };
+	size_t affected = 0, excluded = 0;
+	for (size_t i = 0; i < BW_NELEM(ranges); i++) {
+		struct match_vers v;
+		struct bw_error err = { 0 };
+		if (match_vers_parse(&ar, str_c(ranges[i]), false, &v, &err) != BW_OK)
+			fail_msg("%s: %s", ranges[i], err.msg);
+		struct match_criterion c = { .source = "t", .kind = MATCH_ID_PRODUCT, .vendor = "v",
+					     .product = "p", .vulnerable = true,
+					     .dflt = MATCH_NOT_AFFECTED };
+		if (!match_csaf_range_rules(&ar, ranges[i], false, MATCH_AFFECTED, &c.rules, &c.nrules))
+			fail_msg("%s: not read", ranges[i]);
+		for (size_t k = 0; k < BW_NELEM(versions); k++) {
+			struct match_result r1, r2;
+			r2.evidence[0] = 0;
+			enum match_answer in = match_vers_contains(&v, versions[k], &r1);
+			enum match_answer got = match_rules_eval(&c, versions[k], &r2);
+			if (in != got)
+				fail_msg("%s with %s: vers says %s (%s), CSAF %s (%s)", ranges[i],
+					 versions[k], match_answer_name(in), r1.evidence,
+					 match_answer_name(got), r2.evidence);
+			affected += in == MATCH_AFFECTED;
+			excluded += in == MATCH_NOT_AFFECTED;
+		}
+	}
+	assert_true(affected > 20 && excluded > 20);
+	struct match_vers v;
+	struct match_result res;
+	assert_int_equal(match_vers_parse(&ar, STR("vers:npm/!=1.2.0"), false, &v, NULL), BW_OK);
+	assert_int_equal(match_vers_contains(&v, "1.3.0", &res), MATCH_AFFECTED);
+	assert_int_equal(match_vers_contains(&v, "0.9.0", &res), MATCH_AFFECTED);
+	assert_int_equal(match_vers_contains(&v, "1.2.0", &res), MATCH_NOT_AFFECTED);
+
+	/* known_affected "every version but V2.0", under investigation below
+	 * V3: V2.0 is unknown, not "not affected"; and fixed "every version
+	 * but V1.0" leaves V1.0 to the affected statement */
+	json_t *d = json_loads(
+		"{\"document\":{\"tracking\":{\"id\":\"T-2\"}},\"product_tree\":{\"branches\":[{"
+		"\"category\":\"vendor\",\"name\":\"Acme\",\"branches\":[{\"category\":\"product_name\","
+		"\"name\":\"Pump\",\"branches\":["
+		"{\"category\":\"product_version_range\",\"name\":\"vers:all/!=V2.0\",\"product\":{\"product_id\":\"A\",\"name\":\"a\"}},"
+		"{\"category\":\"product_version_range\",\"name\":\"vers:all/<V3\",\"product\":{\"product_id\":\"B\",\"name\":\"b\"}},"
+		"{\"category\":\"product_version_range\",\"name\":\"vers:all/!=V1.0\",\"product\":{\"product_id\":\"C\",\"name\":\"c\"}},"
+		"{\"category\":\"product_version\",\"name\":\"V1.0\",\"product\":{\"product_id\":\"D\",\"name\":\"d\"}}]}]}]},"
+		"\"vulnerabilities\":[{\"cve\":\"CVE-2024-2222\",\"product_status\":{\"known_affected\":[\"A\"],"
+		"\"under_investigation\":[\"B\"]}},{\"cve\":\"CVE-2024-3333\",\"product_status\":{"
+		"\"fixed\":[\"C\"],\"known_affected\":[\"D\"]}}]}",
+		0, NULL);
+	assert_non_null(d);
+	size_t n;
+	struct match_record *r = csaf_compile(d, &n);
+	json_decref(d);
+	assert_int_equal(n, 2);
+	assert_int_equal(csaf_answer(&r[0], "acme", "pump", "V1.5"), MATCH_AFFECTED);
+	assert_int_equal(csaf_answer(&r[0], "acme", "pump", "V2.0"), MATCH_UNKNOWN);
+	assert_int_equal(csaf_answer(&r[0], "acme", "pump", "V9"), MATCH_AFFECTED);
+	assert_int_equal(csaf_answer(&r[1], "acme", "pump", "V1.0"), MATCH_AFFECTED);
+	assert_int_equal(csaf_answer(&r[1], "acme", "pump", "V1.1"), MATCH_NOT_AFFECTED);
+}
+
+/* CSAF products identified by CPE: flat CPE criteria with and without
+ * ranges, against components with CPEs that are equal, narrower (a
+ * target_sw), wildcarded or disjoint, and against components known only
+ * by vendor and product; every pair answered as the reference does. */
+static void cpe_criteria(void **state)
+{
+	(void)state;
+	json_t *d = json_loads(
+		"{\"document\":{\"tracking\":{\"id\":\"T-3\"}},\"product_tree\":{\"branches\":[{"
+		"\"category\":\"vendor\",\"name\":\"Acme\",\"branches\":[{\"category\":\"product_name\","
+		"\"name\":\"Router OS\",\"branches\":["
+		"{\"category\":\"product_version_range\",\"name\":\"vers:generic/>=2.0|<2.4\",\"product\":{\"product_id\":\"R1\",\"name\":\"r1\","
+		"\"product_identification_helper\":{\"cpe\":\"cpe:2.3:o:acme:router_os:*:*:*:*:*:*:*:*\"}}},"
+		"{\"category\":\"product_version\",\"name\":\"2.4\",\"product\":{\"product_id\":\"R2\",\"name\":\"r2\","
+		"\"product_identification_helper\":{\"cpe\":\"cpe:2.3:o:acme:router_os:*:*:*:*:*:*:*:*\"}}}]},"
+		"{\"category\":\"product_name\",\"name\":\"Console\",\"product\":{\"product_id\":\"C1\",\"name\":\"c1\","
+		"\"product_identification_helper\":{\"cpe\":\"cpe:2.3:a:acme:console:3.1:*:*:*:*:windows:*:*\"}}}]}]},"
+		"\"vulnerabilities\":[{\"cve\":\"CVE-2024-4444\",\"product_status\":{\"known_affected\":[\"R1\",\"C1\"],"
+		"\"fixed\":[\"R2\"]}}]}",
+		0, NULL);
+	assert_non_null(d);
+	size_t n;
+	struct match_record *r = csaf_compile(d, &n);
+	json_decref(d);
+	assert_int_equal(n, 1);
+	struct match_feed *f = match_feed_new();
+	match_feed_add(f, &r[0]);
+	struct match_estate *e = match_estate_new();
+	static const char *cpes[] = {
+		"cpe:2.3:o:acme:router_os:2.1:*:*:*:*:*:*:*", "cpe:2.3:o:acme:router_os:2.4:*:*:*:*:*:*:*",
+		"cpe:2.3:o:acme:router_os:1.9:*:*:*:*:*:*:*", "cpe:2.3:o:acme:router_os:2.*:*:*:*:*:*:*:*",
+		"cpe:2.3:o:acme:router_os:-:*:*:*:*:*:*:*", "cpe:2.3:h:acme:router_os:2.1:*:*:*:*:*:*:*",
+		"cpe:2.3:a:acme:console:3.1:*:*:*:*:windows:*:*", "cpe:2.3:a:acme:console:3.1:*:*:*:*:linux:*:*",
+		"cpe:2.3:a:acme:console:3.1:*:*:*:*:*:*:*", "cpe:2.3:a:acme:console:3.2:*:*:*:*:windows:*:*",
+		"cpe:2.3:a:acme:console:*:*:*:*:*:windows:*:*", "cpe:2.3:a:other:console:3.1:*:*:*:*:windows:*:*",
+		"cpe:2.3:a:acme:console:3.1:*:*:*:*:win?:*:*",
+		"cpe:2.3:o:acme:router_os:2.1:*:*:*:*:*:x86*:*",
+	};
+	for (size_t i = 0; i < BW_NELEM(cpes); i++) {
+		struct match_component c = { "cpe", .cpe = cpe(cpes[i]), .version = i % 4 == 3 ? "2.2" : NULL };
+		match_estate_add(e, &c);
+	}
+	static const char *names[][3] = { { "Acme", "Router OS", "2.2" }, { "acme", "router_os", "2.4" },
+					  { NULL, "router os", "2.0" }, { "Acme", "Console", "3.1" },
+					  { "", "console", NULL }, { "Acme", "Router OS", "latest" } };
+	for (size_t i = 0; i < BW_NELEM(names); i++) {
+		struct match_component c = { "name", .vendor = names[i][0], .product = names[i][1],
+					     .version = names[i][2] };
+		match_estate_add(e, &c);
+	}
+	match_estate_build(e);
+	struct hits a = run_all(e, f);
+	/* router 2.1 affected; 2.4 fixed; 1.9 outside; a wildcard CPE with its own version 2.2;
+	 * console on windows affected, on linux not; a wildcard target_hw and
+	 * name-only ones unknown at best */
+	static const struct { size_t comp; enum match_answer a; } want[] = {
+		{ 0, MATCH_AFFECTED }, { 1, MATCH_NOT_AFFECTED }, { 2, MATCH_NOT_AFFECTED },
+		{ 3, MATCH_AFFECTED }, { 5, MATCH_NOT_AFFECTED }, { 6, MATCH_AFFECTED },
+		{ 7, MATCH_NOT_AFFECTED }, { 8, MATCH_UNKNOWN }, { 9, MATCH_NOT_AFFECTED },
+		{ 11, MATCH_NOT_AFFECTED }, { 12, MATCH_UNKNOWN }, { 13, MATCH_UNKNOWN },
+		{ 14, MATCH_UNKNOWN },
+	};
+	for (size_t i = 0; i < BW_NELEM(want); i++) {
+		const struct hit *h = find_hit(&a, 0, want[i].comp);
+		enum match_answer got = h ? (enum match_answer)h->answer : MATCH_NOT_AFFECTED;
+		if (got != want[i].a)
+			fail_msg("component %zu (%s): want %s, got %s", want[i].comp,
+				 want[i].comp < BW_NELEM(cpes) ? cpes[want[i].comp] : "by name",
+				 match_answer_name(want[i].a), match_answer_name(got));
+	}
+	free(a.v);
+	match_estate_free(e);
+	match_feed_free(f);
+}
+
+/* A record shaped like CISA's additions to Cisco's: one entry whose
+ * "cpes" repeat the product for each of many versions, and many exact
+ * versions (found through the engine's exact-version index), with a
+ * range, an unaffected version and a git rule among them; and OSV
+ * versions[] lists. Every pair is answered as the reference does. */
+static void many_versions(void **state)
+{
+	(void)state;
+	struct buf j;
+	buf_init(&j);
+	buf_puts(&j, "{\"cveMetadata\":{\"cveId\":\"CVE-2024-5555\"},\"containers\":{\"cna\":{\"affected\":[],"
+		     "\"x\":0},\"adp\":[{\"affected\":[{\"vendor\":\"cisco\",\"product\":\"ios_xe\","
+		     "\"defaultStatus\":\"unknown\",\"cpes\":[");
+	for (int i = 0; i < 30; i++)
+		buf_printf(&j, "%s\"cpe:2.3:o:cisco:ios_xe:17.%d.1:*:*:*:*:*:*:*\"", i ? "," : "", i);
+	buf_puts(&j, "],\"versions\":[");
+	for (int i = 0; i < 30; i++)
+		buf_printf(&j, "{\"version\":\"17.%d.1\",\"status\":\"%s\"},", i,
+			   i == 7 ? "unaffected" : "affected");
+	buf_puts(&j, "{\"version\":\"16.0\",\"lessThan\":\"16.5\",\"status\":\"affected\"},"
+		     "{\"version\":\"abc\",\"lessThan\":\"def\",\"status\":\"affected\",\"versionType\":\"git\"},"
+		     "{\"version\":\"17.3.1\",\"status\":\"unaffected\"}]}]}]}}");
+	json_t *doc = json_loads(buf_cstr(&j), 0, NULL);
+	assert_non_null(doc);
+	struct match_record *r = arena_alloc(&ar, sizeof *r);
+	assert_int_equal(match_compile_cve5(&ar, doc, r, NULL), BW_OK);
+	json_decref(doc);
+	assert_true(r->ncrit >= 30);
+	buf_free(&j);
+	struct match_feed *f = match_feed_new();
+	match_feed_add(f, r);
+	assert_int_equal(match_feed_add(f, compile("osv", "{\"id\":\"GHSA-many\",\"affected\":[{\"package\":"
+		"{\"ecosystem\":\"PyPI\",\"name\":\"many\"},\"versions\":[\"1.0\",\"1.1\",\"1.2\",\"1.3\","
+		"\"1.4\",\"1.5\",\"1.6\",\"1.7\",\"1.8\",\"1.9\",\"2.0rc1\",\"2.0.0\"],\"ranges\":[{\"type\":"
+		"\"ECOSYSTEM\",\"events\":[{\"introduced\":\"3.0\"},{\"fixed\":\"3.2\"}]}]}]}")), 1);
+	struct match_estate *e = match_estate_new();
+	static const char *vers[] = { "17.0.1", "17.3.1", "17.7.1", "17.29.1", "17.30.1", "16.2",
+				      "16.5", "17.03.01", "weird", NULL };
+	for (size_t i = 0; i < BW_NELEM(vers); i++) {
+		char cs[128];
+		snprintf(cs, sizeof cs, "cpe:2.3:o:cisco:ios_xe:%s:*:*:*:*:*:*:*", vers[i] ? vers[i] : "-");
+		struct match_component c1 = { "cpe", .cpe = cpe(arena_strdup(&ar, cs)) };
+		struct match_component c2 = { "name", .vendor = "Cisco", .product = "IOS XE",
+					      .version = vers[i] };
+		struct match_component c3 = { "bare", .product = "ios_xe", .version = vers[i] };
+		match_estate_add(e, &c1);
+		match_estate_add(e, &c2);
+		match_estate_add(e, &c3);
+	}
+	static const char *pv[] = { "1.0", "1.05", "1.9", "2.0", "2.0rc1", "2.0.0", "3.1", "3.2", "x" };
+	for (size_t i = 0; i < BW_NELEM(pv); i++) {
+		char ps[64];
+		snprintf(ps, sizeof ps, "pkg:pypi/many@%s", pv[i]);
+		struct match_component c = { "pypi", .purl = purl(arena_strdup(&ar, ps)) };
+		match_estate_add(e, &c);
+	}
+	match_estate_build(e);
+	struct hits a = run_all(e, f);
+	const struct hit *h = find_hit(&a, 0, 0); /* 17.0.1 by CPE */
+	assert_non_null(h);
+	assert_int_equal(h->answer, MATCH_AFFECTED);
+	assert_null(find_hit(&a, 0, 3 * 2 + 1)); /* 17.7.1 by name: unaffected */
+	h = find_hit(&a, 1, 3 * BW_NELEM(vers) + 2); /* pypi 1.9 */
+	assert_non_null(h);
+	assert_int_equal(h->answer, MATCH_AFFECTED);
+	h = find_hit(&a, 1, 3 * BW_NELEM(vers) + 1); /* 1.05 is 1.5 under PEP 440 */
+	assert_non_null(h);
+	assert_int_equal(h->answer, MATCH_AFFECTED);
+	assert_null(find_hit(&a, 1, 3 * BW_NELEM(vers) + 7)); /* 3.2 fixed */
+	free(a.v);
+	match_estate_free(e);
+	match_feed_free(f);
+}
+
 /* ---- real records from the shared zips ---- */
 
 typedef void (*zip_fn)(void *ctx, const char *name, const char *data, size_t n);
@@ -711,6 +958,66 @@ static void real_cve5_agree(void **state)
 	match_feed_free(x.f);
 }
 
+/* The operations read a built estate and a feed only: several threads
+ * asking at once get what one thread alone gets. */
+struct conc {
+	struct match_estate *e;
+	struct match_feed *f;
+	uint64_t sum;
+	size_t n;
+};
+
+static void conc_hit(void *ctx, const struct match_hit *h)
+{
+	struct conc *c = ctx;
+	c->sum += (h->record * 1000003u + h->component) * 7 + h->answer + fnv(h->evidence);
+	c->n++;
+}
+
+static void *conc_run(void *arg)
+{
+	struct conc *c = arg;
+	for (int round = 0; round < 3; round++) {
+		for (size_t r = 0; r < match_feed_count(c->f); r++)
+			match_advisory_estate(c->e, match_feed_record(c->f, r), conc_hit, c);
+		for (size_t i = 0; i < match_estate_count(c->e); i++)
+			match_component_feed(c->f, c->e, match_estate_component(c->e, i), conc_hit, c);
+	}
+	return NULL;
+}
+
+static void concurrent_operations(void **state)
+{
+	(void)state;
+	struct real x = { match_feed_new(), match_estate_new(), 0, 0 };
+	zip_each("feeds/cve5/vulnrichment.zip", 131, 60, add_cve5, &x);
+	match_estate_build(x.e);
+	struct conc one = { x.e, x.f, 0, 0 };
+	conc_run(&one);
+	assert_true(one.n > 50);
+	struct conc many[4];
+	pthread_t th[4];
+	for (int t = 0; t < 4; t++) {
+		many[t] = (struct conc){ x.e, x.f, 0, 0 };
+		assert_int_equal(pthread_create(&th[t], NULL, conc_run, &many[t]), 0);
+	}
+	/* and a whole-feed walk with its own threads meanwhile */
+	struct hits w = { .rec_override = SIZE_MAX };
+	match_estate_feed_threads(x.e, x.f, 2, on_hit, &w);
+	for (int t = 0; t < 4; t++) {
+		pthread_join(th[t], NULL);
+		assert_int_equal(many[t].n, one.n);
+		assert_true(many[t].sum == one.sum);
+	}
+	struct hits a = { .rec_override = SIZE_MAX };
+	match_estate_feed_threads(x.e, x.f, 1, on_hit, &a);
+	assert_int_equal(a.n, w.n);
+	free(a.v);
+	free(w.v);
+	match_estate_free(x.e);
+	match_feed_free(x.f);
+}
+
 static void add_csaf(void *ctx, const char *name, const char *data, size_t n)
 {
 	struct real *x = ctx;
@@ -765,7 +1072,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(estate_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(csaf_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(csaf_documents, setup, teardown),
+		cmocka_unit_test_setup_teardown(ne_ranges_agree, setup, teardown),
+		cmocka_unit_test_setup_teardown(cpe_criteria, setup, teardown),
+		cmocka_unit_test_setup_teardown(many_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(real_cve5_agree, setup, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_operations, setup, teardown),
 		cmocka_unit_test_setup_teardown(real_csaf, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
