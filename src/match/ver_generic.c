@@ -17,6 +17,11 @@
  *  - Zero numbers at the end, or just before a pre-release word, do not
  *    count: "1.0.0" == "1.0" == "1", "1.0.0-beta" == "1.0-beta".
  *  - A string with no digit at all ("latest", "n/a", "*") is unorderable.
+ *  - A version that begins with a word ("esp32-c6", "R2 SP1") is
+ *    unorderable: it names a build or an edition, and a range written in
+ *    numbers ("1.0.0" to "2.0.0") says nothing about it, so it must answer
+ *    "cannot tell", never "not affected". A range bound may begin with a
+ *    word (its key still orders versions that begin with a number).
  *  - As a prefix bound ("5.0" of "5.0.*") nothing is dropped and the key
  *    ends above any continuation, so 5.0.x are below it and 5.1 above.
  */
@@ -101,6 +106,9 @@ enum bw_err vkey_generic(struct str v, int side, struct buf *out, struct bw_erro
 	}
 	if (!digit)
 		return vkey_reject(out, len, err, "version \"%.*s\" has no number to order by",
+				   (int)(v.n > 64 ? 64 : v.n), v.p);
+	if (side == 0 && t[0].kind != GEN_NUM)
+		return vkey_reject(out, len, err, "version \"%.*s\" begins with a word, not a number",
 				   (int)(v.n > 64 ? 64 : v.n), v.p);
 	for (size_t k = 0; k < nt; k++) {
 		if (!prefix && is_zero(&t[k])) {

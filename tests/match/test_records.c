@@ -98,6 +98,9 @@ static void cve5_traps(void **state)
 	EXPECT(r, "acme", "w", "1.5", MATCH_NOT_AFFECTED);
 	EXPECT(r, "acme", "w", "1.6", MATCH_AFFECTED);
 	EXPECT(r, "acme", "w", "2.0", MATCH_NOT_AFFECTED);
+	/* a build name is not a number: the range cannot say, whatever the default */
+	EXPECT(r, "acme", "w", "esp32-c6", MATCH_UNKNOWN);
+	EXPECT(r, "acme", "w", "v1.6", MATCH_AFFECTED);
 	/* changes: affected from 1.0, fixed in 1.2.4 and 1.3.1 */
 	r = compile("cve5",
 		"{\"cveMetadata\":{\"cveId\":\"CVE-3\"},\"containers\":{\"cna\":{\"affected\":[{\"vendor\":\"acme\","
