@@ -14,7 +14,8 @@
 
 #include "alerts/alerts.h"
 #include "alerts/outbox.h"
-#include "registers/suppliers_risks.h"
+#include "registers/registers.h"
+#include "registers/suppliers_risks.h"   /* sr_may_accept, sr_date_parse: to become public */
 
 static const char *const rs_names[RS_COUNT] = { "issued", "acknowledged", "applicable", "closed" };
 static const char *const rs_labels[RS_COUNT] = { "Not acknowledged", "In progress", "Applicable: remediating",
@@ -206,21 +207,12 @@ static const char *who_name(const struct actor *a)
 static enum bw_err open_risk(struct db *db, const struct actor *by, const char *id, int64_t org_id, const char *title,
 			     const char *reason, const char *until, int64_t *risk_id, struct bw_error *err)
 {
-	char rtitle[LIM_NAME + 1], today[11], review[11];
+	char rtitle[LIM_NAME + 1];
 	snprintf(rtitle, sizeof rtitle, "Alert %s not fully remediated: %s", id, title);
-	sr_today(today);
-	sr_date_add(today, 182, review);
 	char desc[ALERTS_NOTE_MAX + 200];
 	snprintf(desc, sizeof desc, "The organisation accepted the risk of not fully remediating cyber alert %s. %s", id,
 		 reason && *reason ? reason : "");
-	const char *v[RK_NFIELDS] = {
-		[RK_TITLE] = rtitle, [RK_DESC] = desc, [RK_CATEGORY] = "cyber_attack", [RK_OWNER] = who_name(by),
-		[RK_L] = "3", [RK_I] = "4", [RK_RL] = "3", [RK_RI] = "3", [RK_TREATMENT] = "mitigate",
-		[RK_REVIEW] = review, [RK_STATUS] = "open",
-	};
-	if (sr_risk_save(db, by, org_id, 0, v, risk_id, err) != BW_OK)
-		return err->code;
-	return sr_risk_accept(db, by, *risk_id, until && *until ? until : review, reason, err);
+	return registers_risk_accepted(db, by, org_id, rtitle, desc, who_name(by), until, reason, risk_id, err);
 }
 
 static enum bw_err step_one(struct db *db, struct step_ctx *c, int64_t org_id, const char *title, int update_days,

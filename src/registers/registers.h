@@ -17,6 +17,14 @@
 /* ---- the module as main sees it ---- */
 /* Adds the routes, path parameters and navigation of every area. */
 void registers_register(void);
+
+/* A risk accepted on the organisation's behalf (an alert closed as "risk
+ * accepted"), inside the caller's transaction: opened with a middling
+ * score, then accepted by `by` until `until` (a date, YYYY-MM-DD; "" or
+ * NULL: the six-month review date), audited like one typed in. */
+enum bw_err registers_risk_accepted(struct db *db, const struct actor *by, int64_t org_id, const char *title,
+				    const char *description, const char *owner, const char *until,
+				    const char *reason, int64_t *risk_id, struct bw_error *err);
 /* Seeds registers for the demo estate already in the database (deterministic). */
 enum bw_err registers_demo_seed(struct db *db, bool national, const char *data_dir,
 				struct bw_error *err);

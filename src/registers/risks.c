@@ -784,3 +784,22 @@ enum bw_err risks_demo_seed(struct db *db, bool national, const char *data_dir, 
 		return BW_OK;
 	return db_tx(db, true, seed_system_links_tx, NULL, err);
 }
+
+/* ---- for other modules (registers.h) ---- */
+
+enum bw_err registers_risk_accepted(struct db *db, const struct actor *by, int64_t org_id, const char *title,
+				    const char *description, const char *owner, const char *until,
+				    const char *reason, int64_t *risk_id, struct bw_error *err)
+{
+	char today[11], review[11];
+	sr_today(today);
+	sr_date_add(today, 182, review);
+	const char *v[RK_NFIELDS] = {
+		[RK_TITLE] = title, [RK_DESC] = description, [RK_CATEGORY] = "cyber_attack", [RK_OWNER] = owner,
+		[RK_L] = "3", [RK_I] = "4", [RK_RL] = "3", [RK_RI] = "3", [RK_TREATMENT] = "mitigate",
+		[RK_REVIEW] = review, [RK_STATUS] = "open",
+	};
+	if (sr_risk_save(db, by, org_id, 0, v, risk_id, err) != BW_OK)
+		return err->code;
+	return sr_risk_accept(db, by, *risk_id, until && *until ? until : review, reason, err);
+}
