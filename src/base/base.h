@@ -88,6 +88,10 @@ struct str str_trim(struct str a);
 /* Parses a whole decimal integer within [min,max]; false on anything else. */
 bool str_to_i64(struct str s, int64_t min, int64_t max, int64_t *out);
 bool bw_valid_utf8(const char *p, size_t n);
+/* Whether JSON text nests objects and arrays at most max deep, checked on
+ * the text before a parser spends stack and memory on it (strings are
+ * skipped, so brackets inside them do not count). */
+bool bw_json_depth_ok(const char *p, size_t n, int max);
 
 /* ---- logging: one structured line per event to stderr ---- */
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };

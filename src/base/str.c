@@ -105,3 +105,27 @@ bool bw_valid_utf8(const char *s, size_t n)
 	}
 	return true;
 }
+
+bool bw_json_depth_ok(const char *p, size_t n, int max)
+{
+	int depth = 0;
+	bool in_str = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"')
+			in_str = true;
+		else if (c == '{' || c == '[') {
+			if (++depth > max)
+				return false;
+		} else if (c == '}' || c == ']')
+			depth--;
+	}
+	return true;
+}

@@ -103,7 +103,7 @@ static enum bw_err load_doc(struct feeds_http *h, const char *url, bool local, s
 	buf_init(&b);
 	*out = NULL;
 	enum bw_err rc = feeds_get(h, url, local, max, &b, err);
-	if (rc == BW_OK && !feeds_json_depth_ok(b.p, b.len, FEEDS_LIM_DEPTH))
+	if (rc == BW_OK && !bw_json_depth_ok(b.p, b.len, FEEDS_LIM_DEPTH))
 		rc = bw_fail(err, BW_ELIMIT, "url", "%.300s: JSON nested deeper than %d levels", url, FEEDS_LIM_DEPTH);
 	if (rc == BW_OK) {
 		json_error_t je;

@@ -42,7 +42,6 @@ struct feeds_item {
  * Each checks size, nesting depth, JSON syntax, the fields it needs and
  * that the match engine can compile the record; a refusal says why in err
  * (never a crash on any input). Strings go to arena a. */
-bool feeds_json_depth_ok(const char *p, size_t n, int max);
 /* Parses with the limits above; refusals name the fault. */
 enum bw_err feeds_json_load(const char *p, size_t n, json_t **out, struct bw_error *err);
 /* CVE JSON 5, OSV, or a CSAF document, from its raw bytes. */

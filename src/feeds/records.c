@@ -16,37 +16,13 @@
 
 #define DESC_MAX 1000   /* description excerpt kept in vulnerabilities */
 
-bool feeds_json_depth_ok(const char *p, size_t n, int max)
-{
-	int depth = 0;
-	bool in_str = false;
-	for (size_t i = 0; i < n; i++) {
-		char c = p[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = false;
-			continue;
-		}
-		if (c == '"')
-			in_str = true;
-		else if (c == '{' || c == '[') {
-			if (++depth > max)
-				return false;
-		} else if (c == '}' || c == ']')
-			depth--;
-	}
-	return true;
-}
-
 enum bw_err feeds_json_load(const char *p, size_t n, json_t **out, struct bw_error *err)
 {
 	*out = NULL;
 	if (n > FEEDS_LIM_RECORD)
 		return bw_fail(err, BW_ELIMIT, "record", "record is %zu bytes, more than the limit of %d", n,
 			       FEEDS_LIM_RECORD);
-	if (!feeds_json_depth_ok(p, n, FEEDS_LIM_DEPTH))
+	if (!bw_json_depth_ok(p, n, FEEDS_LIM_DEPTH))
 		return bw_fail(err, BW_ELIMIT, "record", "JSON nested deeper than %d levels", FEEDS_LIM_DEPTH);
 	json_error_t je;
 	json_t *j = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);

@@ -346,7 +346,7 @@ static enum bw_err import_kev(struct feeds_run *r, const char *path, struct bw_e
 	buf_init(&b);
 	enum bw_err rc = feeds_read_file(path, KEV_MAX_FILE, &b, err);
 	json_t *j = NULL;
-	if (rc == BW_OK && !feeds_json_depth_ok(b.p, b.len, FEEDS_LIM_DEPTH))
+	if (rc == BW_OK && !bw_json_depth_ok(b.p, b.len, FEEDS_LIM_DEPTH))
 		rc = bw_fail(err, BW_ELIMIT, "kev", "the KEV catalog is nested deeper than %d levels", FEEDS_LIM_DEPTH);
 	if (rc == BW_OK) {
 		json_error_t je;

@@ -9,30 +9,6 @@
 
 #include "http/http.h"
 
-static bool depth_ok(const char *p, size_t n)
-{
-	int depth = 0;
-	bool in_str = false;
-	for (size_t i = 0; i < n; i++) {
-		char c = p[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = false;
-			continue;
-		}
-		if (c == '"')
-			in_str = true;
-		else if (c == '{' || c == '[') {
-			if (++depth > LIM_JSON_DEPTH)
-				return false;
-		} else if (c == '}' || c == ']')
-			depth--;
-	}
-	return true;
-}
-
 enum bw_err http_json_parse(const char *body, size_t len, json_t **out, struct bw_error *err)
 {
 	*out = NULL;
@@ -40,7 +16,7 @@ enum bw_err http_json_parse(const char *body, size_t len, json_t **out, struct b
 		return bw_fail(err, BW_EINVAL, "body", "Send a JSON object in the request body");
 	if (len > LIM_BODY)
 		return bw_fail(err, BW_ELIMIT, "body", "The JSON body is larger than %d bytes", LIM_BODY);
-	if (!depth_ok(body, len))
+	if (!bw_json_depth_ok(body, len, LIM_JSON_DEPTH))
 		return bw_fail(err, BW_ELIMIT, "body", "The JSON body is nested deeper than %d levels", LIM_JSON_DEPTH);
 	json_error_t je;
 	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);

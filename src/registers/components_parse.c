@@ -280,32 +280,6 @@ out:
 
 /* ---- SBOMs ---- */
 
-/* Refuses nesting deeper than LIM_SBOM_DEPTH before jansson (whose own limit
- * is 2048) spends stack and memory on it. */
-static bool depth_ok(const char *p, size_t n)
-{
-	int depth = 0;
-	bool in_str = false;
-	for (size_t i = 0; i < n; i++) {
-		char c = p[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = false;
-			continue;
-		}
-		if (c == '"')
-			in_str = true;
-		else if (c == '{' || c == '[') {
-			if (++depth > LIM_SBOM_DEPTH)
-				return false;
-		} else if (c == '}' || c == ']')
-			depth--;
-	}
-	return true;
-}
-
 /* A string member, or NULL (absent, not a string, or holding NUL). */
 static const char *jstr(json_t *o, const char *key)
 {
@@ -499,7 +473,7 @@ enum bw_err components_sbom_parse(const char *p, size_t n, struct comp_batch *b,
 		return bw_fail(err, BW_EINVAL, "file", "%s", enc);
 	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3, n -= 3;
-	if (!depth_ok(p, n))
+	if (!bw_json_depth_ok(p, n, LIM_SBOM_DEPTH))
 		return bw_fail(err, BW_ELIMIT, "file", "The file is nested deeper than %d levels", LIM_SBOM_DEPTH);
 	json_error_t je;
 	json_t *root = json_loadb(p, n, 0, &je);
