@@ -176,6 +176,10 @@ int cmd_migrate(int argc, char **argv)
 			fprintf(stderr, "bulwark: migration failed, nothing was committed: %s\n", err.msg);
 		} else {
 			status = 0;
+			/* the planner's statistics for the tables just filled: without
+			 * them PostgreSQL plans a national estate's queries as if empty */
+			if (db_exec(dst, "ANALYZE", &err) != BW_OK)
+				fprintf(stderr, "bulwark: ANALYZE after the copy failed: %s\n", err.msg);
 			for (int i = 0; i < nt; i++) {
 				char sql[128];
 				snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[i].name);
