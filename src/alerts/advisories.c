@@ -614,7 +614,7 @@ enum bw_err alerts_create(struct db *db, const struct actor *by, const char *con
 	web_form_errors_init(&errs);
 	if (alerts_validate(v, &errs) != BW_OK)
 		return first_error(&errs, err);
-	if (alerts_targets_check(db, v[AF_TARGET_KIND], v[AF_TARGET_TYPES], v[AF_TARGET_CODES], err) != BW_OK)
+	if (alerts_targets_check(db, (const char *const *)v, err) != BW_OK)
 		return err->code;
 	struct change c = { .by = by, .v = v, .id_out = id_out };
 	return db_tx(db, true, create_tx, &c, err);
@@ -683,7 +683,7 @@ enum bw_err alerts_update(struct db *db, const struct actor *by, const char *id,
 	web_form_errors_init(&errs);
 	if (alerts_validate(v, &errs) != BW_OK)
 		return first_error(&errs, err);
-	if (alerts_targets_check(db, v[AF_TARGET_KIND], v[AF_TARGET_TYPES], v[AF_TARGET_CODES], err) != BW_OK)
+	if (alerts_targets_check(db, (const char *const *)v, err) != BW_OK)
 		return err->code;
 	struct change c = { .by = by, .id = id, .v = v };
 	return db_tx(db, true, update_tx, &c, err);

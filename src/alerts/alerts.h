@@ -108,9 +108,10 @@ enum bw_err alerts_withdraw(struct db *db, const struct actor *by, const char *i
  * kind "all": every responding organisation (not national, regional or
  * supplier records); "areas": every responding organisation in the subtrees
  * of the given region or ICS codes; "list": the given organisation codes;
- * "exposed": organisations whose inventory matches the advisory's products —
- * the hook for the feeds and matching work (issue 5), refused until it lands.
+ * "exposed": organisations with a current exposure (src/exposures) to one
+ * of the advisory's CVE ids (at most ALERTS_TARGET_CVES_MAX).
  * types (comma-separated org type names, may be empty) narrows any kind. */
+#define ALERTS_TARGET_CVES_MAX 50
 struct alerts_preview {
 	int64_t total;       /* organisations the advisory would reach */
 	int64_t added;       /* of which not yet targeted (a revision widens) */
@@ -122,8 +123,8 @@ struct alerts_preview {
 	} first[100];        /* the first organisations by name */
 	size_t nfirst;
 };
-enum bw_err alerts_targets_check(struct db *db, const char *kind, const char *types, const char *codes,
-				 struct bw_error *err);
+/* v: the advisory's fields (target kind, types, codes, CVEs). */
+enum bw_err alerts_targets_check(struct db *db, const char *const *v, struct bw_error *err);
 /* Inside a transaction: adds the targets of the working copy with
  * revision rev; *added: how many were new. */
 enum bw_err alerts_targets_fill(struct db *db, const char *id, int rev, int64_t *added, struct bw_error *err);

@@ -350,7 +350,7 @@ static bool checked(struct ctx *c, const char **v, struct web_form_errors *errs)
 	web_form_errors_init(errs);
 	struct bw_error e = { 0 };
 	if (alerts_validate(v, errs) == BW_OK &&
-	    alerts_targets_check(c->db, v[AF_TARGET_KIND], v[AF_TARGET_TYPES], v[AF_TARGET_CODES], &e) != BW_OK)
+	    alerts_targets_check(c->db, (const char *const *)v, &e) != BW_OK)
 		web_form_errors_add(errs, e.field, e.msg);
 	return errs->n == 0;
 }

@@ -9,6 +9,9 @@
  * LIKE: codes are checked to be [A-Z0-9] and types to be known names first,
  * so no wildcard can reach the pattern. An area (region or ICS) reaches
  * every responding organisation in its subtree through the path index.
+ * "Exposed" reaches the organisations with a current exposure (affected or
+ * cannot tell) to one of the advisory's CVEs, as the exposures module
+ * last matched them.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -52,17 +55,61 @@ static bool norm_list(const char *s, bool codes, struct buf *out, char *bad, siz
 	return true;
 }
 
-enum bw_err alerts_targets_check(struct db *db, const char *kind, const char *types, const char *codes,
-				 struct bw_error *err)
+/* The advisory's CVE ids as ",CVE-2023-4966,CVE-...," (upper case); false
+ * with the offending item in bad when one is not a CVE id. */
+static bool norm_cves(const char *s, struct buf *out, size_t *n, char *bad, size_t badn)
 {
+	*n = 0;
+	buf_puts(out, ",");
+	while (s && *s) {
+		while (*s == ',' || *s == ';' || isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			break;
+		const char *b = s;
+		while (*s && *s != ',' && *s != ';' && !isspace((unsigned char)*s))
+			s++;
+		size_t len = (size_t)(s - b), i = 4, digits = 0;
+		bool ok = len >= 13 && len <= 24 && strncasecmp(b, "CVE-", 4) == 0;
+		for (; ok && i < 8; i++)
+			ok = isdigit((unsigned char)b[i]);
+		ok = ok && b[8] == '-';
+		for (i = 9; ok && i < len; i++, digits++)
+			ok = isdigit((unsigned char)b[i]);
+		if (!ok || digits < 4 || *n >= ALERTS_TARGET_CVES_MAX) {
+			snprintf(bad, badn, "%.*s", (int)(len > 40 ? 40 : len), b);
+			return false;
+		}
+		for (i = 0; i < len; i++)
+			buf_putc(out, (char)toupper((unsigned char)b[i]));
+		buf_puts(out, ",");
+		(*n)++;
+	}
+	return true;
+}
+
+enum bw_err alerts_targets_check(struct db *db, const char *const *v, struct bw_error *err)
+{
+	const char *kind = v[AF_TARGET_KIND], *types = v[AF_TARGET_TYPES], *codes = v[AF_TARGET_CODES];
 	if (!kind || (strcmp(kind, "all") != 0 && strcmp(kind, "areas") != 0 && strcmp(kind, "list") != 0 &&
 		      strcmp(kind, "exposed") != 0))
 		return bw_fail(err, BW_EINVAL, "target_kind", "Select who should receive it");
-	if (strcmp(kind, "exposed") == 0)
-		/* the hook for issue 5: targets will come from the exposure records
-		 * (organisations whose components match the advisory's products) */
-		return bw_fail(err, BW_EINVAL, "target_kind", "Targeting the organisations whose software is exposed needs "
-			       "the vulnerability feeds and matching, which are not installed yet: choose another option");
+	if (strcmp(kind, "exposed") == 0) {
+		/* the organisations whose inventory the exposures module found
+		 * exposed to the advisory's CVEs */
+		struct buf cv;
+		buf_init(&cv);
+		size_t n;
+		char bad[48];
+		bool ok = norm_cves(v[AF_CVES], &cv, &n, bad, sizeof bad);
+		buf_free(&cv);
+		if (!ok)
+			return bw_fail(err, BW_EINVAL, "cves", "%s is not a CVE id (at most %d of them)", bad,
+				       ALERTS_TARGET_CVES_MAX);
+		if (n == 0)
+			return bw_fail(err, BW_EINVAL, "cves", "Enter the CVE IDs the advisory is about: the organisations "
+				       "exposed to them are the ones it reaches");
+	}
 	struct buf t, c;
 	buf_init(&t);
 	buf_init(&c);
@@ -72,7 +119,7 @@ enum bw_err alerts_targets_check(struct db *db, const char *kind, const char *ty
 		rc = bw_fail(err, BW_EINVAL, "target_types", "%s is not a kind of organisation", bad);
 		goto out;
 	}
-	if (strcmp(kind, "all") == 0)
+	if (strcmp(kind, "all") == 0 || strcmp(kind, "exposed") == 0)
 		goto out;
 	if (!norm_list(codes, true, &c, bad, sizeof bad)) {
 		rc = bw_fail(err, BW_EINVAL, "target_codes", "%s is not an organisation code: codes are letters and digits", bad);
@@ -109,13 +156,16 @@ out:
 /* The targeting of the working copy, normalised. */
 struct spec {
 	char kind[16];
-	struct buf types, codes;
+	struct buf types, codes, cves;
+	size_t ncves;
 };
 
 static enum bw_err spec_read(struct db *db, const char *id, struct spec *s, struct bw_error *err)
 {
 	buf_init(&s->types);
 	buf_init(&s->codes);
+	buf_init(&s->cves);
+	s->ncves = 0;
 	struct arena a;
 	arena_init(&a);
 	struct alerts_advisory adv;
@@ -123,10 +173,11 @@ static enum bw_err spec_read(struct db *db, const char *id, struct spec *s, stru
 	char bad[48];
 	if (alerts_get(db, &a, id, &adv) != BW_OK)
 		rc = bw_fail(err, BW_ENOTFOUND, NULL, "No such advisory");
-	else if (alerts_targets_check(db, adv.v[AF_TARGET_KIND], adv.v[AF_TARGET_TYPES], adv.v[AF_TARGET_CODES], err) != BW_OK)
+	else if (alerts_targets_check(db, (const char *const *)adv.v, err) != BW_OK)
 		rc = err->code;
 	else if (!norm_list(adv.v[AF_TARGET_TYPES], false, &s->types, bad, sizeof bad) ||
-		 !norm_list(adv.v[AF_TARGET_CODES], true, &s->codes, bad, sizeof bad))
+		 !norm_list(adv.v[AF_TARGET_CODES], true, &s->codes, bad, sizeof bad) ||
+		 !norm_cves(adv.v[AF_CVES], &s->cves, &s->ncves, bad, sizeof bad))
 		rc = bw_fail(err, BW_EINVAL, "target_codes", "%s is not valid here", bad);
 	else
 		snprintf(s->kind, sizeof s->kind, "%s", adv.v[AF_TARGET_KIND]);
@@ -138,6 +189,7 @@ static void spec_free(struct spec *s)
 {
 	buf_free(&s->types);
 	buf_free(&s->codes);
+	buf_free(&s->cves);
 }
 
 enum bw_err alerts_targets_fill(struct db *db, const char *id, int rev, int64_t *added, struct bw_error *err)
@@ -149,7 +201,19 @@ enum bw_err alerts_targets_fill(struct db *db, const char *id, int rev, int64_t 
 		return rc;
 	}
 	const char *sql;
-	if (strcmp(s.kind, "areas") == 0)
+	struct buf q;
+	buf_init(&q);
+	if (strcmp(s.kind, "exposed") == 0) {
+		/* through the exposures' index on vuln_id: one probe per CVE
+		 * (?4 is the CVE list itself, kept so every number is used) */
+		buf_puts(&q, "INSERT INTO advisory_targets (advisory_id, org_id, revision)"
+			     " SELECT DISTINCT CAST(?1 AS TEXT), o.id, CAST(?2 AS BIGINT) FROM exposures x"
+			     " JOIN orgs o ON o.id = x.org_id WHERE x.gone_at IS NULL AND length(?4) >= 0 AND x.vuln_id IN (");
+		for (size_t i = 0; i < s.ncves; i++)
+			buf_printf(&q, "%s?%zu", i ? ", " : "", i + 5);
+		buf_puts(&q, ") AND" RESPONDERS TYPE_FILTER " ON CONFLICT (advisory_id, org_id) DO NOTHING");
+		sql = buf_cstr(&q);
+	} else if (strcmp(s.kind, "areas") == 0)
 		sql = "INSERT INTO advisory_targets (advisory_id, org_id, revision)"
 		      " SELECT DISTINCT CAST(?1 AS TEXT), o.id, CAST(?2 AS BIGINT) FROM orgs a JOIN orgs o ON o.path >= a.path"
 		      " AND o.path < substr(a.path, 1, length(a.path) - 1) || '0'"
@@ -167,11 +231,19 @@ enum bw_err alerts_targets_fill(struct db *db, const char *id, int rev, int64_t 
 	db_bind_text(st, 1, id);
 	db_bind_i64(st, 2, rev);
 	db_bind_text(st, 3, buf_cstr(&s.types));
-	db_bind_text(st, 4, buf_cstr(&s.codes));
+	db_bind_text(st, 4, strcmp(s.kind, "exposed") == 0 ? buf_cstr(&s.cves) : buf_cstr(&s.codes));
+	/* the CVE ids, one a parameter, cut from ",A,B," */
+	const char *p = buf_cstr(&s.cves) + 1;
+	for (size_t i = 0; strcmp(s.kind, "exposed") == 0 && i < s.ncves; i++) {
+		const char *e = strchr(p, ',');
+		db_bind_textn(st, (int)i + 5, p, (size_t)(e - p));
+		p = e + 1;
+	}
 	if (db_step(st) == DB_ERR)
 		rc = db_fail(db, err, "choosing the organisations");
 	else if (added)
 		*added = db_changes(db);
+	buf_free(&q);
 	spec_free(&s);
 	return rc;
 }

@@ -359,20 +359,35 @@ static void lifecycle(void **state)
 	db_close(db);
 }
 
+static enum bw_err check_targets(struct db *db, const char *kind, const char *types, const char *codes,
+				 const char *cves, struct bw_error *err)
+{
+	const char *v[AF_NFIELDS] = { 0 };
+	v[AF_TARGET_KIND] = kind;
+	v[AF_TARGET_TYPES] = types;
+	v[AF_TARGET_CODES] = codes;
+	v[AF_CVES] = cves;
+	return alerts_targets_check(db, v, err);
+}
+
 static void targeting(void **state)
 {
 	(void)state;
 	struct db *db = estate("targeting");
 	struct actor an = actor_at(db, "NAT", ROLE_ANALYST, 1);
 	struct bw_error err = { 0 };
-	assert_int_equal(alerts_targets_check(db, "areas", "", "TR1", &err), BW_EINVAL);
+	assert_int_equal(check_targets(db, "areas", "", "TR1", "", &err), BW_EINVAL);
 	assert_non_null(strstr(err.msg, "not a region or ICS"));
-	assert_int_equal(alerts_targets_check(db, "list", "", "TR1, NOPE", &err), BW_EINVAL);
+	assert_int_equal(check_targets(db, "list", "", "TR1, NOPE", "", &err), BW_EINVAL);
 	assert_non_null(strstr(err.msg, "NOPE"));
-	assert_int_equal(alerts_targets_check(db, "list", "", "TR1'--", &err), BW_EINVAL);
-	assert_int_equal(alerts_targets_check(db, "exposed", "", "", &err), BW_EINVAL);
-	assert_non_null(strstr(err.msg, "not installed yet"));
-	assert_int_equal(alerts_targets_check(db, "list", "", "tr1 gp2", &err), BW_OK);
+	assert_int_equal(check_targets(db, "list", "", "TR1'--", "", &err), BW_EINVAL);
+	/* the exposed organisations are found through the advisory's CVEs */
+	assert_int_equal(check_targets(db, "exposed", "", "", "", &err), BW_EINVAL);
+	assert_string_equal(err.field, "cves");
+	assert_int_equal(check_targets(db, "exposed", "", "", "CVE-2023-4966, CVE-24-1", &err), BW_EINVAL);
+	assert_non_null(strstr(err.msg, "CVE-24-1"));
+	assert_int_equal(check_targets(db, "exposed", "", "", "cve-2023-4966 CVE-2024-3400", &err), BW_OK);
+	assert_int_equal(check_targets(db, "list", "", "tr1 gp2", "", &err), BW_OK);
 
 	/* an ICS area, trusts only */
 	const char *v[AF_NFIELDS];

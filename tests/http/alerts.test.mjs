@@ -321,7 +321,7 @@ test('a revision is kept with what changed; withdrawal closes what is open', asy
   assert.match(seen.text, /Patch released/);
   assert.equal(await response('RAL'), 'closed|applicable|risk_accepted|', 'answers kept across a revision');
   const none = await analyst.post(`/advisories/${id}/withdraw`, { reason: '' });
-  assert.equal(none.status, 400);
+  assert.equal(none.status, 400, `${none.location} ${await one("SELECT id || ' ' || coalesce(cves,'?') FROM advisories ORDER BY created_at DESC LIMIT 1").catch((e) => e.message)}`);
   assert.equal((await analyst.post(`/advisories/CC-0003/withdraw`, { reason: 'Campaign over' })).status, 303);
   assert.equal(await one("SELECT count(*) FROM advisory_responses WHERE advisory_id = 'CC-0003' AND state <> 'closed'"), '0');
   const gp = await signedIn('org_lead', 'E83046');
@@ -424,6 +424,28 @@ test('TAXII 2.1 (read-only, token): collections hold only what the caller may se
   assert.ok(names(await objects(trust, high.id)).every((n) => n === 'CC-0001' || n === id));
   assert.equal((await trust.get('/taxii2/alerts/collections/nope/objects/')).status, 404);
   assert.equal((await trust.get(`/taxii2/alerts/collections/${all.id}/objects/?limit=0`)).status, 400);
+});
+
+test('targeted at the exposed: the organisations whose software the feeds matched to its CVEs', async () => {
+  const cve = await one(`SELECT vuln_id FROM exposures WHERE gone_at IS NULL AND vuln_id LIKE 'CVE-%'
+    GROUP BY vuln_id ORDER BY count(DISTINCT org_id) DESC, vuln_id LIMIT 1`);
+  assert.ok(cve, 'the demo has exposures');
+  const expected = Number(await one(`SELECT count(DISTINCT x.org_id) FROM exposures x JOIN orgs o ON o.id = x.org_id
+    WHERE x.gone_at IS NULL AND x.vuln_id = '${cve}' AND o.type NOT IN ('national', 'region', 'supplier')`));
+  assert.ok(expected > 0);
+  const none = await analyst.post('/advisories', { ...ADVISORY, tlp: 'GREEN', target_kind: 'exposed', cves: '' });
+  assert.equal(none.status, 400);
+  assert.deepEqual(pageErrors(none.text).map((e) => e.field), ['cves']);
+  const made = await analyst.post('/advisories', { ...ADVISORY, tlp: 'GREEN', target_kind: 'exposed', cves: cve });
+  assert.equal(made.status, 303, JSON.stringify(pageErrors(made.text)));
+  const adv = made.location.split('/').pop();
+  const p = await analyst.get(`/advisories/${adv}/targets`);
+  assert.match(p.text, new RegExp(`id="target-count">${expected} organisations?`));
+  assert.equal((await analyst.post(`/advisories/${adv}/submit`, {})).status, 303);
+  assert.equal((await analyst.post(`/advisories/${adv}/publish`, {})).status, 303);
+  assert.equal(Number(await one(`SELECT count(*) FROM advisory_targets WHERE advisory_id = '${adv}'`)), expected);
+  assert.equal(await one(`SELECT count(*) FROM advisory_targets t WHERE t.advisory_id = '${adv}' AND NOT EXISTS
+    (SELECT 1 FROM exposures x WHERE x.org_id = t.org_id AND x.vuln_id = '${cve}' AND x.gone_at IS NULL)`), '0');
 });
 
 test('overdue responses escalate through the job queue: contacts first, then the SIRO and ICS lead', async () => {
