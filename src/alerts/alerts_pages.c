@@ -16,6 +16,7 @@
  * Reading an advisory always goes through alerts_visible(); pages under
  * /orgs/{org} have their organisation checked by the pipeline first.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,6 +341,29 @@ static void get_new(struct ctx *c)
 	v[AF_ACK_HOURS] = "48";
 	v[AF_UPDATE_DAYS] = "3";
 	v[AF_TARGET_KIND] = "all";
+	/* drafted from a vulnerability in one click (?cve=, from its page):
+	 * what the feeds know fills the form, aimed at the exposed */
+	const char *cve = ctx_query(c, "cve");
+	if (cve && *cve && strlen(cve) <= 64) {
+		struct db_stmt *st = db_prep(c->db, "SELECT id, coalesce(kev_name, title, ''), coalesce(description, ''),"
+						    " coalesce(severity, ''), kev FROM vulnerabilities WHERE id = ?1");
+		db_bind_text(st, 1, cve);
+		if (st && db_step(st) == DB_ROW) {
+			char sev[16];
+			snprintf(sev, sizeof sev, "%s", db_col_text(st, 3));
+			for (char *q = sev; *q; q++)
+				*q = (char)tolower((unsigned char)*q);
+			v[AF_CVES] = arena_strdup(c->arena, db_col_text(st, 0));
+			v[AF_TITLE] = arena_printf(c->arena, "%s: %s", db_col_text(st, 0), db_col_text(st, 1));
+			v[AF_SUMMARY] = arena_strdup(c->arena, db_col_text(st, 2));
+			if (!strcmp(sev, "critical") || !strcmp(sev, "high") || !strcmp(sev, "medium") || !strcmp(sev, "low"))
+				v[AF_SEVERITY] = arena_strdup(c->arena, sev);
+			if (!db_col_i64(st, 4))
+				v[AF_TYPE] = "alert";   /* high-severity alerts are for exploitation seen */
+			v[AF_TARGET_KIND] = "exposed";
+			db_reset(st);
+		}
+	}
 	struct web_link crumbs[] = { { "Home", "/" }, { "Advisories", "/advisories" } };
 	editor(c, "Write an advisory", "/advisories", v, NULL, crumbs, 2);
 }

@@ -832,6 +832,14 @@ static void get_vuln(struct ctx *c)
 	} else {
 		html_raw(b, "<p>No feed gives a title or score for this id.</p>");
 	}
+	if (known && (c->actor.role == ROLE_ANALYST || c->actor.role == ROLE_ADMIN)) {
+		struct buf href;
+		buf_init(&href);
+		buf_puts(&href, "/advisories/new?cve=");
+		html_url_component(&href, id);
+		web_button_link(b, "Draft an advisory about it", buf_cstr(&href), WEB_BUTTON_SECONDARY);
+		buf_free(&href);
+	}
 
 	html_raw(b, "<h2>Records in the feeds</h2>");
 	st = db_prep(c->db, "SELECT s.name, s.kind, r.updated_at, r.withdrawn, r.entry_key FROM feed_records r"

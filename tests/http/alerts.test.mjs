@@ -433,6 +433,15 @@ test('targeted at the exposed: the organisations whose software the feeds matche
   const expected = Number(await one(`SELECT count(DISTINCT x.org_id) FROM exposures x JOIN orgs o ON o.id = x.org_id
     WHERE x.gone_at IS NULL AND x.vuln_id = '${cve}' AND o.type NOT IN ('national', 'region', 'supplier')`));
   assert.ok(expected > 0);
+  // drafted in one click from the vulnerability's page: the form comes filled in, aimed at the exposed
+  const vpage = await analyst.get(`/vulnerabilities/${cve}`);
+  assert.match(vpage.text, new RegExp(`href="/advisories/new\\?cve=${cve}"`));
+  const draft = await analyst.get(`/advisories/new?cve=${cve}`);
+  assert.equal(draft.status, 200);
+  assert.match(draft.text, new RegExp(`name="cves"[^>]*value="${cve}"`));
+  assert.match(draft.text, new RegExp(`name="title"[^>]*value="${cve}: `));
+  assert.match(draft.text, /<option value="exposed" selected>/);
+  assert.doesNotMatch((await ralLead.get(`/vulnerabilities/${cve}`)).text, /Draft an advisory/);
   const none = await analyst.post('/advisories', { ...ADVISORY, tlp: 'GREEN', target_kind: 'exposed', cves: '' });
   assert.equal(none.status, 400);
   assert.deepEqual(pageErrors(none.text).map((e) => e.field), ['cves']);
