@@ -6,7 +6,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!feeds_json_depth_ok((const char *)data, size, FEEDS_LIM_DEPTH))
+	if (!bw_json_depth_ok((const char *)data, size, FEEDS_LIM_DEPTH))
 		return 0;
 	json_t *j = json_loadb((const char *)data, size, 0, NULL);
 	if (!j)
