@@ -43,13 +43,9 @@ static const struct worker_kind *kind_find(const char *name)
 	return NULL;
 }
 
-struct periodic {
-	const struct worker_kind *k;
-};
-
 static enum bw_err periodic_enqueue(struct db *db, void *arg, struct bw_error *err)
 {
-	const struct worker_kind *k = ((struct periodic *)arg)->k;
+	const struct worker_kind *k = arg;
 	struct db_stmt *st = db_prep(db,
 		"SELECT count(*) FILTER (WHERE state IN ('queued', 'running')), max(run_at)"
 		" FROM jobs WHERE kind = ?1");
@@ -86,9 +82,8 @@ static void periodic_all(struct db *db)
 	for (size_t i = 0; i < nkinds; i++) {
 		if (kinds[i].every_seconds <= 0)
 			continue;
-		struct periodic p = { &kinds[i] };
 		struct bw_error err = { 0 };
-		if (db_tx(db, true, periodic_enqueue, &p, &err) != BW_OK)
+		if (db_tx(db, true, periodic_enqueue, (void *)&kinds[i], &err) != BW_OK)
 			log_warn("worker: queueing %s: %s", kinds[i].kind, err.msg);
 	}
 }
