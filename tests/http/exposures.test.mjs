@@ -76,9 +76,12 @@ before(async () => {
   await inst.cliOk(['feeds', 'add', 'test-kev', '--kind', 'kev', '--path', kev, ...db]);
   await inst.cliOk(['feeds', 'sync', 'test-cve', ...db]);
   await inst.cliOk(['feeds', 'sync', 'test-kev', ...db]);
-  // the periodic match job: due once its period has passed on the test clock
+  // the periodic match job: due once its period has passed on the test clock.
+  // The server's own worker may have read the estate before the widget was
+  // added and the feed after it was synced: the next run catches up, so wait
+  // for both records.
   inst.advanceClock(400);
-  for (let i = 0; i < 60 && !(await exposureOf(GP, CHROME)); i++) {
+  for (let i = 0; i < 60 && !((await exposureOf(GP, CHROME)) && (await exposureOf(GP, WIDGET))); i++) {
     await inst.cliOk(['worker', '--once', ...db]);
     await new Promise((r) => setTimeout(r, 500));
   }
