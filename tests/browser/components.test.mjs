@@ -6,61 +6,32 @@
 // tests/out/screens/components-*.png. SQLite only.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { chromium } from 'playwright-core';
+import { PASSWORD, assertCleanShutdown, demoEmail } from '../lib/server.mjs';
+import { openBrowser } from '../lib/browser.mjs';
 
-import { PASSWORD, assertCleanShutdown, createInstance, demoEmail } from '../lib/server.mjs';
-
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
-const SCREENS = join('tests', 'out', 'screens');
 const DATA = resolve(process.env.BULWARK_DATA || '../shared/data');
 
 let inst;
 let srv;
-let browser;
 let page;
+let jsErrors;
+let check;
+let close;
 let org;
 let sys;
-const jsErrors = [];
-let shots = 0;
 
 before(async () => {
-  mkdirSync(SCREENS, { recursive: true });
-  inst = await createInstance('browser-components');
-  srv = inst.server;
+  ({ inst, srv, page, jsErrors, check, close } = await openBrowser('components'));
   const rows = await inst.sql("SELECT o.code, s.id FROM systems s JOIN orgs o ON o.id = s.org_id"
     + " WHERE o.type = 'nhs_trust' ORDER BY s.id LIMIT 1");
   [org, sys] = rows[0].split('\t');
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'],
-  });
-  // axe is injected as a script tag, which the site's CSP forbids: bypassed for that only
-  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  page.on('pageerror', (e) => jsErrors.push(e.message));
 });
 after(async () => {
-  await browser?.close();
-  await inst?.close();
+  await close?.();
 });
-
-async function check(name) {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
-  });
-  shots++;
-  await page.screenshot({ path: join(SCREENS, `components-${String(shots).padStart(2, '0')}-${name}.png`), fullPage: true });
-  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad, [], `${name} (${page.url()}): serious or critical accessibility violations:\n${JSON.stringify(bad, null, 2)}`);
-}
 
 test('an organisation lead signs in and opens a system\'s software', async () => {
   await page.goto(`${srv.base}/sign-in`);

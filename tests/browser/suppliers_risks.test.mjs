@@ -5,55 +5,23 @@
 // serious or critical violation); screenshots go to tests/out/screens/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 
-import { chromium } from 'playwright-core';
-
-import { PASSWORD, assertCleanShutdown, createInstance, demoEmail } from '../lib/server.mjs';
-
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
-const SCREENS = join('tests', 'out', 'screens');
+import { PASSWORD, assertCleanShutdown, demoEmail } from '../lib/server.mjs';
+import { openBrowser } from '../lib/browser.mjs';
 
 let inst;
 let srv;
-let browser;
 let page;
-const jsErrors = [];
-let shots = 0;
+let jsErrors;
+let check;
+let close;
 
 before(async () => {
-  mkdirSync(SCREENS, { recursive: true });
-  inst = await createInstance('browser-suppliers-risks');
-  srv = inst.server;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'],
-  });
-  // axe is injected as a script tag, which the site's CSP forbids: bypassed for that only
-  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  page.on('pageerror', (e) => jsErrors.push(e.message));
+  ({ inst, srv, page, jsErrors, check, close } = await openBrowser('suppliers-risks'));
 });
 after(async () => {
-  await browser?.close();
-  await inst?.close();
+  await close?.();
 });
-
-async function check(name) {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
-  });
-  shots++;
-  await page.screenshot({ path: join(SCREENS, `suppliers-risks-${String(shots).padStart(2, '0')}-${name}.png`), fullPage: true });
-  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad, [], `${name} (${page.url()}): serious or critical accessibility violations:\n${JSON.stringify(bad, null, 2)}`);
-}
 
 test('the organisation lead signs in and opens the supplier register', async () => {
   await page.goto(`${srv.base}/sign-in`);
