@@ -10,6 +10,7 @@
  *                                                exposed counts are the caller's subtree's
  *   GET  /api/v1/orgs/{org}/vex                  CycloneDX 1.6 VEX of the organisation's
  *                                                current exposures and their decisions
+ *   GET  /api/v1/orgs/{org}/vex/csaf             the same as a CSAF 2.0 VEX document
  * CVSS scores are written as strings ("9.8"): the JSON writer has no
  * fractions, and a score is read, not computed with.
  */
@@ -552,6 +553,328 @@ static void api_vex(struct ctx *c)
 	web_json_end(&j);
 }
 
+/* ---- CSAF 2.0 VEX (profile csaf_vex) ---- */
+
+static void kv(struct web_json *j, const char *k, const char *v)
+{
+	web_json_key(j, k);
+	web_json_str(j, v);
+}
+
+/* CSAF's cve field takes CVE ids only; others go to ids[] under their
+ * system's prefix ("GHSA", "RUSTSEC", "ALSA"...). */
+static bool is_cve(const char *id)
+{
+	if (strncmp(id, "CVE-", 4) || strlen(id) < 13)
+		return false;
+	for (int i = 4; i < 8; i++)
+		if (id[i] < '0' || id[i] > '9')
+			return false;
+	if (id[8] != '-')
+		return false;
+	for (const char *p = id + 9; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+/* The product_status bucket of a triage state. */
+static int csaf_bucket(const char *state)
+{
+	if (!strcmp(state, "affected"))
+		return 0;
+	if (!strcmp(state, "not_affected"))
+		return 1;
+	if (!strcmp(state, "fixed"))
+		return 2;
+	return 3;   /* new, under investigation */
+}
+
+static const char *const csaf_buckets[] = { "known_affected", "known_not_affected", "fixed", "under_investigation" };
+
+struct csaf_prod {
+	int64_t component;
+	int bucket;
+	const char *just;          /* a CSAF flag label, or NULL */
+	bool unknown;              /* the engine could not tell */
+};
+
+static void product_ids(struct web_json *j, const struct csaf_prod *p, size_t n, int bucket, const char *just)
+{
+	web_json_key(j, "product_ids");
+	web_json_array(j);
+	for (size_t i = 0; i < n; i++)
+		if (p[i].bucket == bucket && (!just || (p[i].just && !strcmp(p[i].just, just)))) {
+			char id[40];
+			snprintf(id, sizeof id, "CSAFPID-%lld", (long long)p[i].component);
+			web_json_str(j, id);
+		}
+	web_json_end(j);
+}
+
+/* One vulnerabilities[] element: the statuses, an impact statement for
+ * every product not affected (a flag where the justification is one of
+ * CSAF's labels) and an action statement for every one affected, as the
+ * VEX profile requires (mandatory tests 6.1.27.9 and 6.1.27.10). */
+static void csaf_vuln(struct ctx *c, struct web_json *j, const char *vid, const char *title, const struct csaf_prod *p,
+		      size_t n)
+{
+	web_json_object(j);
+	if (is_cve(vid)) {
+		kv(j, "cve", vid);
+	} else {
+		const char *dash = strchr(vid, '-');
+		web_json_key(j, "ids");
+		web_json_array(j);
+		web_json_object(j);
+		kv(j, "system_name", dash && dash > vid ? arena_strndup(c->arena, vid, (size_t)(dash - vid)) : "Bulwark");
+		kv(j, "text", vid);
+		web_json_end(j);
+		web_json_end(j);
+	}
+	web_json_key(j, "notes");
+	web_json_array(j);
+	web_json_object(j);
+	kv(j, "category", "description");
+	kv(j, "text", title && *title ? title : vid);
+	kv(j, "title", "Vulnerability");
+	web_json_end(j);
+	web_json_end(j);
+	bool has[4] = { false }, unjustified = false, unknown = false;
+	for (size_t i = 0; i < n; i++) {
+		has[p[i].bucket] = true;
+		if (p[i].bucket == 1 && !p[i].just)
+			unjustified = true;
+		if (p[i].bucket == 3 && p[i].unknown)
+			unknown = true;
+	}
+	web_json_key(j, "product_status");
+	web_json_object(j);
+	for (int b = 0; b < 4; b++)
+		if (has[b]) {
+			web_json_key(j, csaf_buckets[b]);
+			web_json_array(j);
+			for (size_t i = 0; i < n; i++)
+				if (p[i].bucket == b)
+					web_json_str(j, arena_printf(c->arena, "CSAFPID-%lld", (long long)p[i].component));
+			web_json_end(j);
+		}
+	web_json_end(j);
+	if (has[1]) {
+		/* one flag per justification used */
+		const char *labels[EXPOSURE_JUST_COUNT];
+		size_t nl = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (p[i].bucket != 1 || !p[i].just)
+				continue;
+			bool seen = false;
+			for (size_t k = 0; k < nl && !seen; k++)
+				seen = !strcmp(labels[k], p[i].just);
+			if (!seen && nl < BW_NELEM(labels))
+				labels[nl++] = p[i].just;
+		}
+		if (nl) {
+			web_json_key(j, "flags");
+			web_json_array(j);
+			for (size_t k = 0; k < nl; k++) {
+				web_json_object(j);
+				kv(j, "label", labels[k]);
+				product_ids(j, p, n, 1, labels[k]);
+				web_json_end(j);
+			}
+			web_json_end(j);
+		}
+	}
+	if (unjustified) {
+		web_json_key(j, "threats");
+		web_json_array(j);
+		web_json_object(j);
+		kv(j, "category", "impact");
+		kv(j, "details", "Assessed as not affected by the organisation.");
+		web_json_key(j, "product_ids");
+		web_json_array(j);
+		for (size_t i = 0; i < n; i++)
+			if (p[i].bucket == 1 && !p[i].just)
+				web_json_str(j, arena_printf(c->arena, "CSAFPID-%lld", (long long)p[i].component));
+		web_json_end(j);
+		web_json_end(j);
+		web_json_end(j);
+	}
+	if (has[0]) {
+		web_json_key(j, "remediations");
+		web_json_array(j);
+		web_json_object(j);
+		kv(j, "category", "mitigation");
+		kv(j, "details", "Affected: apply the supplier's fix or the mitigation the advisory gives, then record it as fixed.");
+		product_ids(j, p, n, 0, NULL);
+		web_json_end(j);
+		web_json_end(j);
+	}
+	if (unknown) {
+		web_json_key(j, "involvements");
+		web_json_array(j);
+		web_json_object(j);
+		kv(j, "party", "user");
+		kv(j, "status", "in_progress");
+		kv(j, "summary", "Some versions could not be compared with the advisory's ranges (cannot tell): they are under investigation.");
+		web_json_end(j);
+		web_json_end(j);
+	}
+	web_json_end(j);
+}
+
+#define CSAF_VEX_SQL "SELECT e.vuln_id, coalesce(d.state, 'new'), d.justification, e.component_id, e.answer, v.title" \
+	" FROM exposures e JOIN orgs o ON o.id = e.org_id LEFT JOIN vulnerabilities v ON v.id = e.vuln_id" \
+	EXPOSURES_JOIN_DECISION " WHERE e.gone_at IS NULL AND o.path >= ?1 AND o.path < ?2" \
+	" ORDER BY e.vuln_id, e.component_id LIMIT ?3"
+
+static void api_csaf_vex(struct ctx *c)
+{
+	struct org o;
+	if (orgs_get_by_code(c->db, ctx_param(c, "org"), &o, NULL) != BW_OK)
+		return ctx_fail(c, BW_ENOTFOUND, NULL, "No such organisation");
+	char lo[256], hi[256];
+	orgs_subtree_bounds(o.path, lo, hi);
+	int64_t now = bw_now();
+	char when[32];
+	bw_time_iso(now, when);
+	struct web_json j;
+	ctx_json_begin(c, &j);
+	http_resp_header(c->resp, "Content-Disposition", arena_printf(c->arena, "attachment; filename=\"vex-%s.csaf.json\"", o.code));
+	web_json_object(&j);
+	web_json_key(&j, "document");
+	web_json_object(&j);
+	kv(&j, "category", "csaf_vex");
+	kv(&j, "csaf_version", "2.0");
+	/* an organisation's exposures tell an attacker where to look */
+	web_json_key(&j, "distribution");
+	web_json_object(&j);
+	kv(&j, "text", "TLP:AMBER: the organisation's own and its suppliers' use only");
+	web_json_key(&j, "tlp");
+	web_json_object(&j);
+	kv(&j, "label", "AMBER");
+	kv(&j, "url", "https://www.first.org/tlp/");
+	web_json_end(&j);
+	web_json_end(&j);
+	web_json_key(&j, "notes");
+	web_json_array(&j);
+	web_json_object(&j);
+	kv(&j, "category", "summary");
+	kv(&j, "text", arena_printf(c->arena, "Whether the known vulnerabilities that %s (%s) runs affect it: found by %s's"
+				    " matching of its inventory against the public feeds, with the organisation's triage"
+				    " decisions.", o.name, o.code, WEB_SERVICE_NAME));
+	kv(&j, "title", "About this document");
+	web_json_end(&j);
+	web_json_end(&j);
+	web_json_key(&j, "publisher");
+	web_json_object(&j);
+	kv(&j, "category", "user");
+	kv(&j, "name", arena_printf(c->arena, "%s (%s)", o.name, o.code));
+	kv(&j, "namespace", "https://bulwark.example/");
+	web_json_end(&j);
+	kv(&j, "title", arena_printf(c->arena, "VEX for the systems of %s", o.name));
+	web_json_key(&j, "tracking");
+	web_json_object(&j);
+	kv(&j, "current_release_date", when);
+	web_json_key(&j, "generator");
+	web_json_object(&j);
+	kv(&j, "date", when);
+	web_json_key(&j, "engine");
+	web_json_object(&j);
+	kv(&j, "name", WEB_SERVICE_NAME);
+	web_json_end(&j);
+	web_json_end(&j);
+	/* a snapshot: each export is its own document, named by org and time */
+	kv(&j, "id", arena_printf(c->arena, "BULWARK-VEX-%s-%lld", o.code, (long long)now));
+	kv(&j, "initial_release_date", when);
+	web_json_key(&j, "revision_history");
+	web_json_array(&j);
+	web_json_object(&j);
+	kv(&j, "date", when);
+	kv(&j, "number", "1");
+	kv(&j, "summary", "Exported from the current exposures.");
+	web_json_end(&j);
+	web_json_end(&j);
+	kv(&j, "status", "final");
+	kv(&j, "version", "1");
+	web_json_end(&j);
+	web_json_end(&j);   /* document */
+
+	/* the components with current exposures, each a product */
+	web_json_key(&j, "product_tree");
+	web_json_object(&j);
+	web_json_key(&j, "full_product_names");
+	web_json_array(&j);
+	struct db_stmt *st = db_prep(c->db, "SELECT DISTINCT c.id, c.vendor, c.product, c.version, c.cpe, c.purl, s.name"
+					    " FROM exposures e JOIN orgs o ON o.id = e.org_id JOIN components c ON c.id = e.component_id"
+					    " LEFT JOIN systems s ON s.id = c.system_id"
+					    " WHERE e.gone_at IS NULL AND o.path >= ?1 AND o.path < ?2 ORDER BY c.id LIMIT ?3");
+	db_bind_text(st, 1, lo);
+	db_bind_text(st, 2, hi);
+	db_bind_i64(st, 3, EXPOSURES_LIM_EXPORT);
+	while (db_step(st) == DB_ROW) {
+		const char *vendor = db_col_text(st, 1), *version = db_col_text(st, 3), *sys = db_col_text(st, 6);
+		const char *cpe = db_col_text(st, 4), *purl = db_col_text(st, 5);
+		web_json_object(&j);
+		kv(&j, "name", arena_printf(c->arena, "%s%s%s%s%s%s%s", vendor && *vendor ? vendor : "",
+					    vendor && *vendor ? " " : "", db_col_text(st, 2), version && *version ? " " : "",
+					    version && *version ? version : "", sys ? " in " : "", sys ? sys : ""));
+		kv(&j, "product_id", arena_printf(c->arena, "CSAFPID-%lld", (long long)db_col_i64(st, 0)));
+		bool has_cpe = cpe && !strncmp(cpe, "cpe:2.3:", 8), has_purl = purl && !strncmp(purl, "pkg:", 4);
+		if (has_cpe || has_purl) {
+			web_json_key(&j, "product_identification_helper");
+			web_json_object(&j);
+			if (has_cpe)
+				kv(&j, "cpe", cpe);
+			if (has_purl)
+				kv(&j, "purl", purl);
+			web_json_end(&j);
+		}
+		web_json_end(&j);
+	}
+	web_json_end(&j);
+	web_json_end(&j);
+
+	web_json_key(&j, "vulnerabilities");
+	web_json_array(&j);
+	st = db_prep(c->db, CSAF_VEX_SQL);
+	db_bind_text(st, 1, lo);
+	db_bind_text(st, 2, hi);
+	db_bind_i64(st, 3, EXPOSURES_LIM_EXPORT);
+	const char *cur = NULL, *title = NULL;
+	struct csaf_prod *p = NULL;
+	size_t n = 0, cap = 0;
+	while (db_step(st) == DB_ROW) {
+		const char *vid = db_col_text(st, 0);
+		if (cur && strcmp(cur, vid)) {
+			csaf_vuln(c, &j, cur, title, p, n);
+			n = 0;
+		}
+		if (!cur || strcmp(cur, vid)) {
+			cur = arena_strdup(c->arena, vid);
+			title = db_col_text(st, 5) ? arena_strdup(c->arena, db_col_text(st, 5)) : NULL;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct csaf_prod *np = arena_alloc(c->arena, cap * sizeof *np);
+			if (n)
+				memcpy(np, p, n * sizeof *np);
+			p = np;
+		}
+		const char *just = db_col_text(st, 2);
+		enum exposures_just jv;
+		p[n].component = db_col_i64(st, 3);
+		p[n].bucket = csaf_bucket(db_col_text(st, 1));
+		p[n].just = p[n].bucket == 1 && just && exposures_just_parse(just, &jv) ? exposures_just_name(jv) : NULL;
+		p[n].unknown = !strcmp(db_col_text(st, 4), "unknown");
+		n++;
+	}
+	if (cur)
+		csaf_vuln(c, &j, cur, title, p, n);
+	web_json_end(&j);
+	web_json_end(&j);
+}
+
 const struct route exposures_api_routes[] = {
 	{ "GET", "/api/v1/exposures", api_list, ROUTE_API, AUTH_SIGNED_IN, ACT_VIEW, NULL },
 	{ "GET", "/api/v1/orgs/{org}/exposures", api_org_list, ROUTE_API, AUTH_SIGNED_IN, ACT_VIEW, "org" },
@@ -559,5 +882,6 @@ const struct route exposures_api_routes[] = {
 	{ "POST", "/api/v1/exposures/{exposure}/triage", api_triage, ROUTE_API, AUTH_SIGNED_IN, ACT_EDIT, "exposure" },
 	{ "GET", "/api/v1/vulnerabilities/{vuln}", api_vuln, ROUTE_API, AUTH_SIGNED_IN, ACT_VIEW, NULL },
 	{ "GET", "/api/v1/orgs/{org}/vex", api_vex, ROUTE_API, AUTH_SIGNED_IN, ACT_VIEW, "org" },
+	{ "GET", "/api/v1/orgs/{org}/vex/csaf", api_csaf_vex, ROUTE_API, AUTH_SIGNED_IN, ACT_VIEW, "org" },
 	{ NULL },
 };

@@ -12,7 +12,9 @@
  * version finds its decision again; a new version needs a new one (a
  * "not affected" never carries over to a version nobody looked at). An ICS
  * lead's decision is written to each member organisation that runs the
- * product and has no decision of its own, naming the ICS as the decider.
+ * product and has no decision of its own, naming the ICS as the decider;
+ * it stands: a member that starts running the product later gets it on the
+ * match run that finds the new exposure.
  *
  * Matching runs as the job kind "exposures.match" (periodic, and
  * `bulwark exposures match [--full]`): the first run (or --full) matches
@@ -56,11 +58,18 @@ struct exposures_run {
 	int64_t hits;              /* exposures current after merging */
 	int64_t added;             /* new or back after being gone */
 	int64_t gone;              /* no longer hit, or the component was removed */
+	int64_t ics_applied;       /* standing ICS decisions given to new exposures */
+	bool feed_cached;          /* the compiled feed of an earlier run was reused */
 	int64_t duration_ms;
 };
 
-/* Runs the matching (see the file head). full forces a whole rematch. */
+/* Runs the matching (see the file head). full forces a whole rematch.
+ * The compiled feed is kept in the process between runs, keyed by the
+ * database's instance number and its last feed change, so a run after an
+ * inventory change alone does not compile the feed again. */
 enum bw_err exposures_match(struct db *db, bool full, struct exposures_run *out, struct bw_error *err);
+/* Drops the process's compiled feed (tests; memory). */
+void exposures_feed_cache_drop(void);
 /* The job: payload "full" forces a full run. */
 enum bw_err exposures_job_run(struct db *db, const struct db_job *job, struct bw_error *err);
 /* `bulwark exposures match [--full] [--db DB]` (argv[1] is "exposures"). */

@@ -57,6 +57,11 @@ enum web_tag_colour exposures_severity_colour(int rank);
 enum web_tag_colour exposures_state_colour(const char *state);
 const char *exposures_state_label_of(const char *name);
 const char *exposures_just_label_of(const char *name);
+/* Inside the match run's last transaction: the standing ICS decisions
+ * (exposure_ics_decisions) given to the exposures that became current in
+ * run at members without a decision of their own. */
+enum bw_err exposures_ics_apply_new(struct db *db, int64_t run, int64_t *applied, struct bw_error *err);
+
 /* Analysts, administrators and ICS leads see the estate-wide views. */
 bool exposures_is_analyst(const struct actor *a);
 

@@ -272,7 +272,8 @@ static void get_list(struct ctx *c)
 		       (total + PAGE_SIZE - 1) / PAGE_SIZE);
 	web_button_link(b, "Download as CSV", arena_printf(a, "/orgs/%s/exposures.csv%s%s", o.code, *qs ? "?" : "", qs),
 			WEB_BUTTON_SECONDARY);
-	html_printf(b, "<p><a href=\"/api/v1/orgs/%s/vex\">Download the VEX document (CycloneDX 1.6 JSON)</a></p>", o.code);
+	html_printf(b, "<p>Download the VEX document: <a href=\"/api/v1/orgs/%s/vex\">CycloneDX 1.6 JSON</a> or"
+		    " <a href=\"/api/v1/orgs/%s/vex/csaf\">CSAF 2.0 JSON</a></p>", o.code, o.code);
 	ctx_page_end(c);
 }
 

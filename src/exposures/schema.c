@@ -68,6 +68,29 @@ const struct db_migration exposures_migrations[] = {
 	  "CREATE TABLE exposure_state ("
 	  " name {{TEXT_C}} PRIMARY KEY,"
 	  " value {{INT}} NOT NULL);" },
+	{ "exposures/0002_ics_standing",
+	  /* An ICS decision stands for the product, version and vulnerability:
+	   * a member that starts running it later gets it on the match run
+	   * that finds the new exposure (unless it decided for itself). */
+	  "CREATE TABLE exposure_ics_decisions ("
+	  " id {{ID}},"
+	  " ics_org_id {{INT}} NOT NULL REFERENCES orgs(id),"
+	  " norm_vendor {{TEXT_C}} NOT NULL,"
+	  " norm_product {{TEXT_C}} NOT NULL,"
+	  " version {{TEXT_C}} NOT NULL,"
+	  " vuln_id {{TEXT_C}} NOT NULL,"
+	  " state {{TEXT_C}} NOT NULL CHECK (state IN ('new', 'investigating', 'affected', 'not_affected', 'fixed')),"
+	  " justification TEXT,"
+	  " note TEXT,"
+	  " decided_by TEXT NOT NULL,"
+	  " decided_by_user {{INT}} NOT NULL DEFAULT 0,"
+	  " decided_at {{INT}} NOT NULL,"
+	  " UNIQUE (ics_org_id, norm_vendor, norm_product, version, vuln_id));"
+	  "CREATE INDEX exposure_ics_decisions_ident ON exposure_ics_decisions (norm_vendor, norm_product, version, vuln_id);"
+	  /* each run looks up the exposures it made current */
+	  "CREATE INDEX exposures_since_run ON exposures (since_run);"
+	  /* the incremental match asks for components changed since its mark */
+	  "CREATE INDEX components_by_updated_at ON components (updated_at);" },
 	{ NULL, NULL },
 };
 

@@ -4,7 +4,8 @@
  * row, so it outlives re-matching and re-imports; every change is kept in
  * exposure_decision_history and the audit trail. An ICS lead's decision is
  * copied to each member organisation that runs the product, recording the
- * ICS as the decider; a member's own decision is not overwritten unless
+ * ICS as the decider, and stands for members that start running it later
+ * (given on the match run that finds them); a member's own decision is not overwritten unless
  * asked, since a wrong "not affected" is the worst mistake this module can
  * make.
  */
@@ -229,6 +230,26 @@ static enum bw_err ics_tx(struct db *db, void *arg, struct bw_error *err)
 	free(orgs);
 	if (rc != BW_OK)
 		return rc;
+	/* the decision stands for members that start running the product later */
+	st = db_prep(db, "INSERT INTO exposure_ics_decisions (ics_org_id, norm_vendor, norm_product, version, vuln_id, state,"
+			 " justification, note, decided_by, decided_by_user, decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+			 " ?9, ?10, ?11) ON CONFLICT (ics_org_id, norm_vendor, norm_product, version, vuln_id) DO UPDATE SET"
+			 " state = excluded.state, justification = excluded.justification, note = excluded.note,"
+			 " decided_by = excluded.decided_by, decided_by_user = excluded.decided_by_user,"
+			 " decided_at = excluded.decided_at");
+	db_bind_i64(st, 1, a->ics->id);
+	db_bind_text(st, 2, x.vendor);
+	db_bind_text(st, 3, x.product);
+	db_bind_text(st, 4, x.version);
+	db_bind_text(st, 5, x.vuln);
+	db_bind_text(st, 6, exposures_state_name(a->state));
+	db_bind_text(st, 7, a->just != EXPOSURE_JUST_NONE ? exposures_just_name(a->just) : NULL);
+	db_bind_text(st, 8, a->note && *a->note ? a->note : NULL);
+	db_bind_text(st, 9, a->by->email);
+	db_bind_i64(st, 10, a->by->user_id);
+	db_bind_i64(st, 11, bw_now());
+	if (db_step(st) == DB_ERR)
+		return db_fail(db, err, "ICS decision");
 	char obj[48], sum[700];
 	snprintf(obj, sizeof obj, "exposure:%lld", (long long)a->id);
 	snprintf(sum, sizeof sum, "ICS decision by %s for %s in %s %s %s: %s%s%s; applied to %lld members, %lld kept their own",
@@ -261,4 +282,73 @@ enum bw_err exposures_ics_decide(struct db *db, const struct actor *by, const ch
 		return bw_fail(err, BW_ENOTFOUND, "ics", "No such organisation");
 	struct ics_args a = { by, &ics, exposure_id, state, just, note, override, out };
 	return db_tx(db, true, ics_tx, &a, err);
+}
+
+/* ---- standing ICS decisions, for exposures found later ---- */
+
+enum bw_err exposures_ics_apply_new(struct db *db, int64_t run, int64_t *applied, struct bw_error *err)
+{
+	*applied = 0;
+	if (db_query_i64(db, "SELECT count(*) FROM (SELECT 1 FROM exposure_ics_decisions LIMIT 1) x", 0) == 0)
+		return BW_OK;
+	int64_t now = bw_now();
+	/* exposures that became current in this run, at a member of an ICS with a
+	 * standing decision for them, and no decision of the member's own; the
+	 * innermost ICS's decision wins when two enclose the member */
+	struct db_stmt *st = db_prep(db,
+		"INSERT INTO exposure_decisions (org_id, norm_vendor, norm_product, version, vuln_id, state, justification,"
+		" note, decided_by, decided_by_user, decided_by_org, decided_at)"
+		" SELECT DISTINCT e.org_id, e.norm_vendor, e.norm_product, e.version, e.vuln_id, i.state, i.justification,"
+		" i.note, i.decided_by, i.decided_by_user, i.ics_org_id, CAST(?2 AS BIGINT)"
+		" FROM exposures e JOIN orgs o ON o.id = e.org_id JOIN exposure_ics_decisions i ON i.norm_vendor = e.norm_vendor"
+		" AND i.norm_product = e.norm_product AND i.version = e.version AND i.vuln_id = e.vuln_id"
+		" JOIN orgs io ON io.id = i.ics_org_id"
+		" WHERE e.run = ?1 AND e.since_run = ?1 AND e.gone_at IS NULL"
+		" AND substr(o.path, 1, length(io.path)) = io.path"
+		" AND NOT EXISTS (SELECT 1 FROM exposure_ics_decisions i2 JOIN orgs io2 ON io2.id = i2.ics_org_id"
+		" WHERE i2.norm_vendor = e.norm_vendor AND i2.norm_product = e.norm_product AND i2.version = e.version"
+		" AND i2.vuln_id = e.vuln_id AND length(io2.path) > length(io.path)"
+		" AND substr(o.path, 1, length(io2.path)) = io2.path)"
+		" AND NOT EXISTS (SELECT 1 FROM exposure_decisions d WHERE d.org_id = e.org_id AND d.norm_vendor = e.norm_vendor"
+		" AND d.norm_product = e.norm_product AND d.version = e.version AND d.vuln_id = e.vuln_id)"
+		" ON CONFLICT (org_id, norm_vendor, norm_product, version, vuln_id) DO NOTHING"
+		" RETURNING id, org_id, vuln_id, decided_by_org");
+	db_bind_i64(st, 1, run);
+	db_bind_i64(st, 2, now);
+	size_t n = 0, cap = 0;
+	struct made { int64_t id, org, ics; char vuln[128]; } *made = NULL;
+	int r;
+	while ((r = db_step(st)) == DB_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct made *v = realloc(made, cap * sizeof *v);
+			if (!v)
+				abort();
+			made = v;
+		}
+		made[n].id = db_col_i64(st, 0);
+		made[n].org = db_col_i64(st, 1);
+		snprintf(made[n].vuln, sizeof made[n].vuln, "%s", db_col_text(st, 2));
+		made[n].ics = db_col_i64(st, 3);
+		n++;
+	}
+	enum bw_err rc = r == DB_ERR ? db_fail(db, err, "ICS decisions") : BW_OK;
+	for (size_t i = 0; i < n && rc == BW_OK; i++) {
+		st = db_prep(db, "INSERT INTO exposure_decision_history (decision_id, org_id, state, justification, note,"
+				 " decided_by, decided_by_org, decided_at) SELECT id, org_id, state, justification, note, decided_by,"
+				 " decided_by_org, decided_at FROM exposure_decisions WHERE id = ?1");
+		db_bind_i64(st, 1, made[i].id);
+		if (db_step(st) == DB_ERR) {
+			rc = db_fail(db, err, "decision history");
+			break;
+		}
+		char obj[48], sum[300];
+		snprintf(obj, sizeof obj, "decision:%lld", (long long)made[i].id);
+		snprintf(sum, sizeof sum, "Standing ICS decision applied to a new exposure to %s", made[i].vuln);
+		struct audit_rec a = { 0, "system", made[i].org, "exposure.ics_decision_applied", obj, sum };
+		rc = audit_append(db, &a, err);
+	}
+	*applied = rc == BW_OK ? (int64_t)n : 0;
+	free(made);
+	return rc;
 }

@@ -92,6 +92,22 @@ struct feeds_sync_result {
  * also when some records were refused (result->errors counts them). */
 enum bw_err feeds_sync(struct db *db, const struct actor *by, const char *name,
 		       struct feeds_sync_result *result, struct bw_error *err);
+/* The same for the entries of a CVE 5 or OSV source that only accepts
+ * (by entry name), e.g. the demo's slice of the CVE list; nothing is taken
+ * as withdrawn, and a later whole sync finds these entries unchanged. */
+enum bw_err feeds_sync_only(struct db *db, const struct actor *by, const char *name,
+			    bool (*only)(void *ctx, const char *name), void *ctx, struct feeds_sync_result *res,
+			    struct bw_error *err);
+/* Reads a local file, zip or folder as a sync of a kind source would
+ * (limits, hashes, JSON, required fields, the engine's compile of each
+ * record) without a database: every refused record goes to on_refused
+ * (may be NULL) with its reason. For tests and checks of a corpus. */
+struct feeds_check_result {
+	int64_t seen, records, withdrawn, refused;
+};
+enum bw_err feeds_check_path(enum feeds_kind kind, const char *path,
+			     void (*on_refused)(void *ctx, const char *entry, const char *reason), void *ctx,
+			     struct feeds_check_result *out, struct bw_error *err);
 /* Every enabled source in turn; the first failure is returned after all
  * were tried. */
 enum bw_err feeds_sync_all(struct db *db, const struct actor *by, struct bw_error *err);

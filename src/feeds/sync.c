@@ -9,6 +9,8 @@
  * statements: records, changes, vulnerabilities, KEV flags, error examples,
  * counts. Entries the source no longer has are marked withdrawn (unless a
  * refused entry's identity was unknown: then nothing is assumed removed).
+ * The same run, without a database, is feeds_check_path: every record read
+ * and checked as a sync would, each refusal reported, nothing written.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,6 +53,13 @@ struct feeds_run {
 	bool unsure;
 	struct feeds_error *ex;   /* examples, FEEDS_LIM_ERROR_EXAMPLES at most */
 	size_t nex;
+	/* a check (feeds_check_path): no database, every refusal reported */
+	bool check;
+	void (*on_refused)(void *ctx, const char *entry, const char *reason);
+	void *refused_ctx;
+	/* a partial sync (feeds_sync_only): the entries it takes */
+	bool (*only)(void *ctx, const char *name);
+	void *only_ctx;
 };
 
 /* ---- the table of stored entries ---- */
@@ -147,6 +156,14 @@ void feeds_run_refuse(struct feeds_run *r, const char *entry, const char *fmt, .
 		struct known *k = tab_find(r, entry, false);
 		if (k)
 			k->seen = true;
+	}
+	if (r->on_refused) {
+		char why[512];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(why, sizeof why, fmt, ap);
+		va_end(ap);
+		r->on_refused(r->refused_ctx, entry ? entry : "", why);
 	}
 	if (r->nex >= FEEDS_LIM_ERROR_EXAMPLES)
 		return;
@@ -297,6 +314,12 @@ enum bw_err feeds_run_stage(struct feeds_run *r, const struct feeds_item *it, st
 		change = "added", r->added++;
 	if (!k->existed)
 		snprintf(k->sha, sizeof k->sha, "%s", it->sha_hex);
+	if (r->check) {
+		/* read and checked is all a check does */
+		arena_free(&r->scratch);
+		arena_init(&r->scratch);
+		return BW_OK;
+	}
 	keep_item(r, it, change);
 	arena_free(&r->scratch);
 	arena_init(&r->scratch);
@@ -309,9 +332,9 @@ enum bw_err feeds_run_stage(struct feeds_run *r, const struct feeds_item *it, st
 
 static bool want_json(void *ctx, const char *name)
 {
-	(void)ctx;
+	struct feeds_run *r = ctx;
 	size_t n = strlen(name);
-	return n > 5 && !strcmp(name + n - 5, ".json");
+	return n > 5 && !strcmp(name + n - 5, ".json") && (!r->only || r->only(r->only_ctx, name));
 }
 
 static enum bw_err record_entry(void *ctx, const char *name, const char *p, size_t n, struct bw_error *err)
@@ -491,7 +514,7 @@ static enum bw_err load_known(struct feeds_run *r, struct bw_error *err)
 static enum bw_err stage_gone(struct feeds_run *r, struct bw_error *err)
 {
 	if (r->unsure)
-		return BW_OK;
+		return flush(r, err);   /* the last batch still goes in */
 	for (size_t i = 0; i < r->cap; i++) {
 		struct known *k = &r->tab[i];
 		if (!k->key || !k->existed || k->seen || k->was_withdrawn)
@@ -709,8 +732,9 @@ static enum bw_err audit_tx(struct db *db, void *arg, struct bw_error *err)
 	return audit_append(db, &rec, err);
 }
 
-enum bw_err feeds_sync(struct db *db, const struct actor *by, const char *name, struct feeds_sync_result *res,
-		       struct bw_error *err)
+static enum bw_err sync_run(struct db *db, const struct actor *by, const char *name,
+			    bool (*only)(void *ctx, const char *name), void *only_ctx, struct feeds_sync_result *res,
+			    struct bw_error *err)
 {
 	struct feeds_sync_result dummy;
 	if (!res)
@@ -720,6 +744,10 @@ enum bw_err feeds_sync(struct db *db, const struct actor *by, const char *name, 
 	if (!r)
 		abort();
 	r->db = db;
+	r->only = only;
+	r->only_ctx = only_ctx;
+	/* a partial sync reads part of the source: nothing in it may be taken as removed */
+	r->unsure = only != NULL;
 	r->started_ms = bw_now_ms();
 	arena_init(&r->keep);
 	arena_init(&r->scratch);
@@ -788,9 +816,10 @@ enum bw_err feeds_sync(struct db *db, const struct actor *by, const char *name, 
 	res->duration_ms = bw_now_ms() - r->started_ms;
 	char sum[512];
 	if (a.ok)
-		snprintf(sum, sizeof sum, "Synced %s: %lld added, %lld updated, %lld withdrawn, %lld unchanged, %lld refused%s",
-			 r->src.name, (long long)res->added, (long long)res->updated, (long long)res->withdrawn,
-			 (long long)res->unchanged, (long long)res->errors, not_modified ? " (not modified)" : "");
+		snprintf(sum, sizeof sum, "Synced %s%s: %lld added, %lld updated, %lld withdrawn, %lld unchanged, %lld refused%s",
+			 r->src.name, r->only ? " (some entries only)" : "", (long long)res->added, (long long)res->updated,
+			 (long long)res->withdrawn, (long long)res->unchanged, (long long)res->errors,
+			 not_modified ? " (not modified)" : "");
 	else
 		snprintf(sum, sizeof sum, "Sync of %s failed, previous state kept: %.400s", r->src.name, msg);
 	log_info("feeds: %s (%lld ms)", sum, (long long)res->duration_ms);
@@ -808,6 +837,66 @@ out:
 	feeds_gpg_close(g);
 	free(r->tab);
 	free(r->pend);
+	free(r->ex);
+	arena_free(&r->keep);
+	arena_free(&r->scratch);
+	arena_free(&r->batch);
+	free(r);
+	return rc;
+}
+
+enum bw_err feeds_sync(struct db *db, const struct actor *by, const char *name, struct feeds_sync_result *res,
+		       struct bw_error *err)
+{
+	return sync_run(db, by, name, NULL, NULL, res, err);
+}
+
+enum bw_err feeds_sync_only(struct db *db, const struct actor *by, const char *name,
+			    bool (*only)(void *ctx, const char *name), void *ctx, struct feeds_sync_result *res,
+			    struct bw_error *err)
+{
+	struct feeds_source s;
+	if (feeds_source_get(db, name, &s, err) != BW_OK)
+		return err->code;
+	if (s.kind != FEEDS_CVE5 && s.kind != FEEDS_OSV)
+		return bw_fail(err, BW_EINVAL, "kind", "only CVE 5 and OSV sources can be synced in part");
+	return sync_run(db, by, name, only, ctx, res, err);
+}
+
+enum bw_err feeds_check_path(enum feeds_kind kind, const char *path,
+			     void (*on_refused)(void *ctx, const char *entry, const char *reason), void *ctx,
+			     struct feeds_check_result *out, struct bw_error *err)
+{
+	memset(out, 0, sizeof *out);
+	if (kind != FEEDS_KEV && kind != FEEDS_CVE5 && kind != FEEDS_OSV && kind != FEEDS_CSAF)
+		return bw_fail(err, BW_EINVAL, "kind", "%s feeds cannot be read yet", feeds_kind_name(kind));
+	if (feeds_is_url(path))
+		return bw_fail(err, BW_EINVAL, "path", "a check reads local files only");
+	struct feeds_run *r = calloc(1, sizeof *r);
+	if (!r)
+		abort();
+	r->check = true;
+	r->on_refused = on_refused;
+	r->refused_ctx = ctx;
+	r->src.kind = kind;
+	snprintf(r->src.name, sizeof r->src.name, "check");
+	snprintf(r->src.location, sizeof r->src.location, "%s", path);
+	arena_init(&r->keep);
+	arena_init(&r->scratch);
+	arena_init(&r->batch);
+	r->ex = calloc(FEEDS_LIM_ERROR_EXAMPLES, sizeof *r->ex);
+	if (!r->ex)
+		abort();
+	struct feeds_http *h = feeds_http_new();
+	char etag[256] = "", lm[128] = "";
+	bool not_modified = false;
+	enum bw_err rc = import_source(r, h, NULL, etag, lm, &not_modified, err);
+	out->seen = r->seen;
+	out->records = r->added;
+	out->withdrawn = r->withdrawn;
+	out->refused = r->errors;
+	feeds_http_free(h);
+	free(r->tab);
 	free(r->ex);
 	arena_free(&r->keep);
 	arena_free(&r->scratch);

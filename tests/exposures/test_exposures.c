@@ -7,8 +7,10 @@
  * a KEV update re-matches its three CVEs only; a changed component
  * re-matches its system only; a removed component's exposures are gone),
  * triage (decisions survive full re-matches and re-imports, refusals) and
- * the ICS decision applied to members. The backend comes from
- * BULWARK_TEST_DB (see tests/lib/testdb.h).
+ * the ICS decision applied to members, also to a member that starts
+ * running the product later; the compiled feed kept between runs until the
+ * feed changes; the demo's feed sources, each of which syncs on a fresh
+ * demo. The backend comes from BULWARK_TEST_DB (see tests/lib/testdb.h).
  */
 #include <ftw.h>
 #include <setjmp.h>
@@ -24,8 +26,11 @@
 
 #include "../lib/testdb.h"
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include "exposures/exposures.h"
-#include "feeds/feeds.h"
+#include "feeds/feeds_int.h"
 #include "registers/components.h"
 
 static char dir[256];
@@ -488,6 +493,190 @@ static void test_ics_decision(void **state)
 	assert_string_equal(s, "fixed");
 	free(s);
 	assert_int_equal(q(f.db, "SELECT count(*) FROM audit WHERE action = 'exposure.ics_decision'"), 2);
+
+	/* a member that starts running the product later gets the standing
+	 * decision on the run that finds its exposure; another ICS's trust does not */
+	struct bw_error e2 = { 0 };
+	struct actor cli;
+	orgs_actor_cli(&cli);
+	int64_t trust_c, trust_y;
+	assert_int_equal(orgs_add(f.db, &cli, "RXC", "Gamma Trust", ORG_NHS_TRUST, "QXX", false, &trust_c, &e2), BW_OK);
+	assert_int_equal(orgs_add(f.db, &cli, "RZY", "Eta Trust", ORG_NHS_TRUST, "QYY", false, &trust_y, &e2), BW_OK);
+	int64_t c_c = add_comp(f.db, trust_c, add_system(f.db, trust_c, "Theatres"), "Acme", "Widget", "1.2.0");
+	int64_t c_y = add_comp(f.db, trust_y, add_system(f.db, trust_y, "Theatres"), "Acme", "Widget", "1.2.0");
+	struct db_stmt *st = db_prep(f.db, "UPDATE components SET updated_at = ?1 WHERE id IN (?2, ?3)");
+	db_bind_i64(st, 1, bw_now());
+	db_bind_i64(st, 2, c_c);
+	db_bind_i64(st, 3, c_y);
+	assert_int_equal(db_step(st), DB_DONE);
+	struct exposures_run r = match_ok(f.db, false);
+	assert_false(r.full);
+	assert_int_equal(r.added, 2);
+	assert_int_equal(r.ics_applied, 1);
+	int64_t later = exposure_of(f.db, c_c, "CVE-2024-1001");
+	assert_true(later > 0);
+	s = state_of(f.db, later);
+	assert_string_equal(s, "fixed");
+	free(s);
+	s = qt(f.db, "SELECT d.decided_by || '|' || o.code FROM exposure_decisions d JOIN orgs o ON o.id = d.decided_by_org"
+		     " WHERE d.org_id = ?1", trust_c);
+	assert_string_equal(s, "lead@qxx.example|QXX");
+	free(s);
+	assert_int_equal(qi(f.db, "SELECT count(*) FROM exposure_decision_history WHERE org_id = ?1", trust_c), 1);
+	s = state_of(f.db, exposure_of(f.db, c_y, "CVE-2024-1001"));
+	assert_string_equal(s, "new");
+	free(s);
+	assert_int_equal(q(f.db, "SELECT count(*) FROM audit WHERE action = 'exposure.ics_decision_applied'"), 1);
+	/* a member's own later decision is its own; a re-match does not undo it */
+	struct actor lead_c = actor_of(f.db, trust_c, ROLE_ORG_LEAD, "lead@rxc.example");
+	assert_int_equal(exposures_triage(f.db, &lead_c, later, EXPOSURE_AFFECTED, EXPOSURE_JUST_NONE, NULL, &e2), BW_OK);
+	r = match_ok(f.db, true);
+	assert_int_equal(r.ics_applied, 0);
+	s = state_of(f.db, later);
+	assert_string_equal(s, "affected");
+	free(s);
+	db_close(f.db);
+}
+
+static void test_feed_cache(void **state)
+{
+	(void)state;
+	struct fx f;
+	exposures_feed_cache_drop();
+	setup(&f, "exp_cache");
+	struct exposures_run r = match_ok(f.db, false);
+	assert_true(r.full);
+	assert_false(r.feed_cached);
+	/* an inventory change alone: the feed compiled by the last run is reused */
+	struct db_stmt *st = db_prep(f.db, "UPDATE components SET version = '1.3.0', updated_at = ?2 WHERE id = ?1");
+	db_bind_i64(st, 1, f.c_newer);
+	db_bind_i64(st, 2, bw_now());
+	assert_int_equal(db_step(st), DB_DONE);
+	r = match_ok(f.db, false);
+	assert_true(r.feed_cached);
+	assert_int_equal(r.added, 1);
+	assert_true(exposure_of(f.db, f.c_newer, "CVE-2024-1001") > 0);
+	/* a feed change: compiled again, and the new range is what matches */
+	put_cve(&f, 1002, "Globex", "Gizmo", "0", "3.0.0", "5.3");
+	sync_ok(f.db, "cve");
+	r = match_ok(f.db, false);
+	assert_false(r.feed_cached);
+	assert_true(exposure_of(f.db, f.c_gizmo, "CVE-2024-1002") > 0);
+	st = db_prep(f.db, "UPDATE components SET version = '2.9.0', updated_at = ?2 WHERE id = ?1");
+	db_bind_i64(st, 1, f.c_gizmo);
+	db_bind_i64(st, 2, bw_now());
+	assert_int_equal(db_step(st), DB_DONE);
+	r = match_ok(f.db, false);
+	assert_true(r.feed_cached);
+	assert_true(exposure_of(f.db, f.c_gizmo, "CVE-2024-1002") > 0);   /* 2.9 < 3.0: the new record's range */
+	db_close(f.db);
+
+	/* another database with the same number of feed changes is not mistaken for this one */
+	setup(&f, "exp_cache2");
+	put_cve(&f, 1002, "Globex", "Gizmo", "0", "3.0.0", "5.3");
+	sync_ok(f.db, "cve");
+	r = match_ok(f.db, false);
+	assert_false(r.feed_cached);
+	assert_true(exposure_of(f.db, f.c_gizmo, "CVE-2024-1002") > 0);
+	db_close(f.db);
+	exposures_feed_cache_drop();
+}
+
+/* ---- the demo's feed sources ---- */
+
+struct zip_copy {
+	struct archive *out;
+	int n;
+};
+
+static bool slice_want(void *ctx, const char *name)
+{
+	(void)ctx;
+	return strstr(name, "/CVE-2024-4671.json") || strstr(name, "/CVE-2024-20481.json") ||
+	       strstr(name, "/CVE-2024-4672.json");
+}
+
+static enum bw_err slice_copy(void *ctx, const char *name, const char *p, size_t n, struct bw_error *err)
+{
+	(void)err;
+	struct zip_copy *z = ctx;
+	struct archive_entry *en = archive_entry_new();
+	archive_entry_set_pathname(en, name);
+	archive_entry_set_size(en, (la_int64_t)n);
+	archive_entry_set_filetype(en, AE_IFREG);
+	archive_entry_set_perm(en, 0644);
+	assert_int_equal(archive_write_header(z->out, en), ARCHIVE_OK);
+	assert_int_equal(archive_write_data(z->out, p, n), (la_ssize_t)n);
+	archive_entry_free(en);
+	z->n++;
+	return BW_OK;
+}
+
+static const char *real_data(void)
+{
+	const char *d = getenv("BULWARK_DATA");
+	return d && *d ? d : "../shared/data";
+}
+
+/* A fresh demo on a small copy of the shared data's layout (the real KEV
+ * catalogue; a CVE 5 zip of three real records, two of them in the demo's
+ * slice): every source the demo registers points at something that stays,
+ * and `bulwark feeds sync` of each succeeds. */
+static void test_demo_sources(void **state)
+{
+	(void)state;
+	struct fx f;
+	setup(&f, "exp_demo");
+	char data[600], p[700], real[700];
+	snprintf(data, sizeof data, "%s/demo-data", dir);
+	const char *const made[] = { "", "/feeds", "/feeds/kev", "/feeds/cve5" };
+	for (size_t i = 0; i < BW_NELEM(made); i++) {
+		snprintf(p, sizeof p, "%s%s", data, made[i]);
+		assert_int_equal(mkdir(p, 0700), 0);
+	}
+	snprintf(p, sizeof p, "%s/feeds/kev/known_exploited_vulnerabilities.json", data);
+	snprintf(real, sizeof real, "%s/feeds/kev/known_exploited_vulnerabilities.json", real_data());
+	char *abs = realpath(real, NULL);
+	assert_non_null(abs);
+	assert_int_equal(symlink(abs, p), 0);
+	free(abs);
+	snprintf(p, sizeof p, "%s/feeds/cve5/vulnrichment.zip", data);
+	snprintf(real, sizeof real, "%s/feeds/cve5/vulnrichment.zip", real_data());
+	struct zip_copy z = { archive_write_new(), 0 };
+	archive_write_set_format_zip(z.out);
+	assert_int_equal(archive_write_open_filename(z.out, p), ARCHIVE_OK);
+	struct feeds_walk w = { &z, slice_want, slice_copy, NULL, 0 };
+	struct bw_error e = { 0 };
+	if (feeds_walk_path(real, &w, &e) != BW_OK)
+		fail_msg("%s: %s", real, e.msg);
+	archive_write_close(z.out);
+	archive_write_free(z.out);
+	assert_int_equal(z.n, 3);
+
+	if (exposures_demo_seed(f.db, data, &e) != BW_OK)
+		fail_msg("demo seed: %s", e.msg);
+	/* the slice went into the CVE list's own source, and only the slice */
+	assert_int_equal(q(f.db, "SELECT count(*) FROM feed_records r JOIN feed_sources s ON s.id = r.source_id"
+				 " WHERE s.name = 'cve-vulnrichment'"), 2);
+	struct feeds_source *src;
+	size_t n;
+	assert_int_equal(feeds_source_list(f.db, &src, &n, &e), BW_OK);
+	assert_int_equal(n, 3);   /* cisa-kev, cve-vulnrichment, and the test's own "cve" */
+	for (size_t i = 0; i < n; i++) {
+		struct stat sb;
+		if (stat(src[i].location, &sb) != 0)
+			fail_msg("source %s points at %s, which does not exist", src[i].name, src[i].location);
+		struct feeds_sync_result r;
+		if (feeds_sync(f.db, NULL, src[i].name, &r, &e) != BW_OK)
+			fail_msg("feeds sync %s: %s", src[i].name, e.msg);
+		if (!strcmp(src[i].name, "cve-vulnrichment")) {
+			/* the whole source now: the slice unchanged, the third record added */
+			assert_int_equal(r.unchanged, 2);
+			assert_int_equal(r.added, 1);
+			assert_int_equal(r.withdrawn, 0);
+		}
+	}
+	free(src);
 	db_close(f.db);
 }
 
@@ -498,6 +687,8 @@ int main(void)
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_triage),
 		cmocka_unit_test(test_ics_decision),
+		cmocka_unit_test(test_feed_cache),
+		cmocka_unit_test(test_demo_sources),
 	};
 	return cmocka_run_group_tests_name("exposures", tests, group_setup, group_teardown);
 }

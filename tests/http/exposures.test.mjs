@@ -8,13 +8,14 @@
 // without a justification refused), triage on the page and through the API,
 // an ICS lead's decision applied to members (and refused to an organisation
 // lead), the vulnerability page and API scoped to the viewer's subtree, and
-// the CycloneDX VEX export's shape.
+// the CycloneDX VEX export's shape, the CSAF VEX export against the CSAF
+// schema and the VEX profile's rules, and the demo's feed sources.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { PASSWORD, assertCleanShutdown, createInstance, createToken, demoEmail } from '../lib/server.mjs';
+import { PASSWORD, assertCleanShutdown, createInstance, createToken, demoEmail, runProgram } from '../lib/server.mjs';
 import { Client, pageErrors } from '../lib/client.mjs';
 
 const GP = 'E83046';        // runs Chrome 122.0.6261.111 twice (and, added here, a widget of no orderable version)
@@ -258,6 +259,73 @@ test('the VEX export is CycloneDX 1.6 with analyses pointing at components', asy
   const widget = vex.vulnerabilities.find((v) => v.id === WIDGET);
   assert.equal(widget.analysis.state, 'resolved');
   assert.equal((await outsider.get(`/api/v1/orgs/${GP}/vex`)).status, 404);
+});
+
+// The CSAF VEX profile's own rules beyond the schema (CSAF 2.0 section 4.5
+// and mandatory tests 6.1.1, 6.1.27.9, 6.1.27.10).
+function checkCsafVex(doc) {
+  assert.equal(doc.document.category, 'csaf_vex');
+  assert.equal(doc.document.csaf_version, '2.0');
+  const products = new Set(doc.product_tree.full_product_names.map((p) => p.product_id));
+  assert.ok(products.size > 0);
+  for (const v of doc.vulnerabilities) {
+    assert.ok(v.cve || v.ids?.length, 'a vulnerability names its id');
+    assert.ok(v.notes?.length, 'a vulnerability has notes');
+    const st = v.product_status;
+    const all = ['known_affected', 'known_not_affected', 'fixed', 'under_investigation'].flatMap((k) => st[k] ?? []);
+    assert.ok(all.length > 0, 'a vulnerability has a product status');
+    for (const id of all) assert.ok(products.has(id), `${id} is defined in the product tree`);
+    const impact = new Set([...(v.flags ?? []).flatMap((f) => f.product_ids),
+      ...(v.threats ?? []).filter((t) => t.category === 'impact').flatMap((t) => t.product_ids)]);
+    for (const id of st.known_not_affected ?? []) assert.ok(impact.has(id), `${id} not affected has an impact statement`);
+    const action = new Set((v.remediations ?? []).flatMap((r) => r.product_ids ?? []));
+    for (const id of st.known_affected ?? []) assert.ok(action.has(id), `${id} affected has an action statement`);
+  }
+}
+
+test('the CSAF 2.0 VEX export passes the CSAF schema and the VEX profile rules', async () => {
+  const r = await lead.get(`/api/v1/orgs/${GP}/vex/csaf`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-disposition'), /vex-E83046\.csaf\.json/);
+  const doc = r.json();
+  checkCsafVex(doc);
+  const chrome = doc.vulnerabilities.find((v) => v.cve === CHROME);
+  assert.ok(chrome.product_status.known_not_affected.length >= 1);
+  assert.equal(chrome.product_status.known_affected, undefined);
+  assert.deepEqual(chrome.flags.map((f) => f.label), ['vulnerable_code_not_in_execute_path']);
+  const widget = doc.vulnerabilities.find((v) => v.cve === WIDGET);
+  assert.ok(widget.product_status.fixed.length === 1);
+  // the ICS's document holds the peer's "affected" with its action statement
+  const ics = await icsLead.get(`/api/v1/orgs/${ICS}/vex/csaf`);
+  assert.equal(ics.status, 200);
+  const icsDoc = ics.json();
+  checkCsafVex(icsDoc);
+  const icsChrome = icsDoc.vulnerabilities.find((v) => v.cve === CHROME);
+  assert.ok(icsChrome.product_status.known_affected.length >= 1);
+  assert.ok(icsChrome.remediations.length >= 1);
+  // the OASIS JSON schema, with Debian's python3-jsonschema (deps/debian.txt)
+  const files = [];
+  for (const [name, text] of [['gp', r.text], ['ics', ics.text]]) {
+    const f = join(inst.dir, `vex-${name}.csaf.json`);
+    writeFileSync(f, text);
+    files.push(f);
+  }
+  const data = process.env.BULWARK_DATA || '../shared/data';
+  const v = await runProgram('/usr/bin/python3', ['tests/alerts/csaf_validate.py', join(data, 'feeds/csaf/schema'), ...files]);
+  assert.equal(v.code, 0, `CSAF schema errors:\n${v.stdout}${v.stderr}`);
+  assert.match((await lead.get(`/orgs/${GP}/exposures`)).text, new RegExp(`href="/api/v1/orgs/${GP}/vex/csaf"`));
+  assert.equal((await outsider.get(`/api/v1/orgs/${GP}/vex/csaf`)).status, 404);
+  assert.equal((await apiOutsider.get(`/api/v1/orgs/${GP}/vex/csaf`)).status, 404);
+});
+
+test('every feed source of the demo points at a file that exists, and the KEV one syncs again', async () => {
+  const rows = await inst.sql("SELECT name || '|' || location FROM feed_sources ORDER BY name");
+  assert.ok(rows.length >= 2);
+  for (const row of rows) {
+    const [name, loc] = String(row).split('|');
+    assert.ok(existsSync(loc), `${name} points at ${loc}`);
+  }
+  await inst.cliOk(['feeds', 'sync', 'cisa-kev', '--db', inst.db.url]);
 });
 
 test('servers shut down cleanly', async () => {
