@@ -58,9 +58,28 @@ static bool collection_example(struct db *db, const char *path, char *out, size_
 	return true;
 }
 
+/* A TAXII object id (STIX "type--uuid") and a status id: they belong to
+ * the collections, which are the service's own; what a caller can reach
+ * through them is filtered by alerts_visible(). */
+static bool object_example(struct db *db, const char *path, char *out, size_t n)
+{
+	(void)db, (void)path;
+	snprintf(out, n, "%s", "report--7d4c9e62-2f0b-5c1e-9a55-3b8e1f6d0a01");
+	return true;
+}
+
+static bool status_example(struct db *db, const char *path, char *out, size_t n)
+{
+	(void)db, (void)path;
+	snprintf(out, n, "%s", "2d086da7-4bdc-4f91-900e-d77486753710");
+	return true;
+}
+
 const struct route_param alerts_params[] = {
 	{ "advisory", advisory_owner, advisory_example },
 	{ "collection", collection_owner, collection_example },
+	{ "object", collection_owner, object_example },
+	{ "status", collection_owner, status_example },
 	{ NULL, NULL, NULL },
 };
 

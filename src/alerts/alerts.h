@@ -4,8 +4,9 @@
  * tables advisories, advisory_revisions, advisory_targets,
  * advisory_responses and response_events; the delivery side (outbox.h:
  * contacts, the outbox, the in-app inbox) is called at publish, revision and
- * escalation. Depends on base, db, web, orgs, audit, app and, for a risk
- * accepted at closure, the registers module.
+ * escalation. Depends on base, db, web, orgs, audit, app, the registers
+ * module (a risk accepted at closure) and the exposures module and match
+ * engine (targeting the organisations that run an affected product).
  *
  * Times are UTC seconds everywhere and shown in Europe/London time. An
  * advisory's TLP label is enforced in one function, alerts_visible(), which
@@ -109,7 +110,8 @@ enum bw_err alerts_withdraw(struct db *db, const struct actor *by, const char *i
  * supplier records); "areas": every responding organisation in the subtrees
  * of the given region or ICS codes; "list": the given organisation codes;
  * "exposed": organisations with a current exposure (src/exposures) to one
- * of the advisory's CVE ids (at most ALERTS_TARGET_CVES_MAX).
+ * of the advisory's CVE ids (at most ALERTS_TARGET_CVES_MAX), and those
+ * running one of its affected products (below).
  * types (comma-separated org type names, may be empty) narrows any kind. */
 #define ALERTS_TARGET_CVES_MAX 50
 struct alerts_preview {
@@ -123,7 +125,21 @@ struct alerts_preview {
 	} first[100];        /* the first organisations by name */
 	size_t nfirst;
 };
-/* v: the advisory's fields (target kind, types, codes, CVEs). */
+/* "exposed" also reaches the organisations whose inventory runs one of the
+ * advisory's affected products, matched by the engine (src/match) through
+ * exposures_orgs_running, so an advisory about a product with no CVE id yet
+ * still finds them. One product a line: a CPE 2.3 name, a package URL, or
+ * "vendor, product" / "Vendor Product", each optionally followed by its
+ * versions ("13.1 before 13.1-49.15", "7.4.0 to 7.4.2", "before 2023.0.1",
+ * ">= 1.0 < 2.0", "vers:npm/>=1.0.0|<2.0.0", one version; none: every
+ * version). A CPE's or purl's own version is the one affected. Compiled
+ * into out (arena; id names its criteria); BW_EINVAL names field
+ * "products" and the line at fault. */
+#define ALERTS_TARGET_PRODUCTS_MAX 50
+struct match_record;
+enum bw_err alerts_products_compile(struct arena *a, const char *id, const char *products, struct match_record *out,
+				    struct bw_error *err);
+/* v: the advisory's fields (target kind, types, codes, CVEs, products). */
 enum bw_err alerts_targets_check(struct db *db, const char *const *v, struct bw_error *err);
 /* Inside a transaction: adds the targets of the working copy with
  * revision rev; *added: how many were new. */

@@ -572,6 +572,9 @@ static void get_targets(struct ctx *c)
 	if (adv.revision > 0)
 		html_printf(b, ", of which %lld are new with this revision", (long long)p->added);
 	html_raw(b, "</p>");
+	if (adv.v[AF_TARGET_KIND] && strcmp(adv.v[AF_TARGET_KIND], "exposed") == 0)
+		html_raw(b, "<p>The organisations exposed to its CVE IDs (as the feeds matched them) and those whose "
+			    "inventory runs a version of its affected products, matched against every inventory now.</p>");
 	struct web_column cols[] = { { "Kind of organisation", false }, { "Organisations", true } };
 	struct web_table t;
 	web_table_begin(&t, b, "By kind of organisation", cols, 2);
@@ -670,6 +673,133 @@ static struct org_ref ref_of(const struct org *o)
 	" WHERE o.path >= ?1 AND o.path < ?2 AND (a.tlp NOT IN ('AMBER+STRICT', 'RED') OR r.org_id = ?3)" \
 	" AND (?4 = 0 OR r.state <> 'closed')"
 
+/* ---- the in-app inbox: notices of new, revised and withdrawn alerts and of
+ * escalations, each read or unread for the person looking (outbox.c writes
+ * them). The same TLP rule as the responses below: a notice of a strictly
+ * limited advisory is shown only to the organisation's own people. */
+#define NOTICES_SHOWN 20
+#define NOTICE_FROM " FROM inbox i JOIN advisories a ON a.id = i.advisory_id" \
+	" WHERE i.org_id = ?1 AND (a.tlp NOT IN ('AMBER+STRICT', 'RED') OR i.org_id = ?3)"
+
+static const char *notice_label(struct ctx *c, const char *reason, int64_t revision)
+{
+	if (strcmp(reason, "published") == 0)
+		return "New alert";
+	if (strcmp(reason, "revised") == 0)
+		return arena_printf(c->arena, "Revised (version %lld)", (long long)revision);
+	if (strcmp(reason, "withdrawn") == 0)
+		return "Withdrawn";
+	if (strncmp(reason, "esc1", 4) == 0)
+		return "Reminder: a response is overdue";
+	if (strncmp(reason, "esc2", 4) == 0)
+		return "Escalated: overdue, sent to your SIRO or ICS lead";
+	return reason;
+}
+
+static void notices(struct ctx *c, const struct org *o)
+{
+	struct buf *b = &c->resp->body;
+	int64_t uid = c->actor.user_id;
+	struct db_stmt *st = db_prep(c->db, "SELECT count(*)" NOTICE_FROM
+					    " AND NOT EXISTS (SELECT 1 FROM inbox_reads r WHERE r.inbox_id = i.id AND r.user_id = ?2)");
+	db_bind_i64(st, 1, o->id);
+	db_bind_i64(st, 2, uid);
+	db_bind_i64(st, 3, c->actor.org_id);
+	int64_t unread = db_step(st) == DB_ROW ? db_col_i64(st, 0) : 0;
+	db_reset(st);
+	html_printf(b, "<h2 id=\"notices\">Notices</h2><p>%lld unread notice%s.</p>", (long long)unread,
+		    unread == 1 ? "" : "s");
+	st = db_prep(c->db, "SELECT i.id, i.advisory_id, i.revision, i.reason, i.created_at, a.title,"
+			    " EXISTS (SELECT 1 FROM inbox_reads r WHERE r.inbox_id = i.id AND r.user_id = ?2)" NOTICE_FROM
+			    " ORDER BY i.created_at DESC, i.id DESC LIMIT ?4");
+	db_bind_i64(st, 1, o->id);
+	db_bind_i64(st, 2, uid);
+	db_bind_i64(st, 3, c->actor.org_id);
+	db_bind_i64(st, 4, NOTICES_SHOWN);
+	struct web_column cols[] = { { "Notice", false }, { "Alert", false }, { "Received", false }, { "Status", false },
+				     { "Action", false } };
+	struct web_table t;
+	web_table_begin(&t, b, arena_printf(c->arena, "The newest %d notices", NOTICES_SHOWN), cols, 5);
+	int rows = 0;
+	while (db_step(st) == DB_ROW) {
+		rows++;
+		bool read = db_col_i64(st, 6) != 0;
+		web_table_row_begin(&t);
+		web_table_cell(&t, notice_label(c, db_col_text(st, 3), db_col_i64(st, 2)));
+		web_table_cell_open(&t);
+		html_printf(b, "<a href=\"/orgs/%s/alerts/%s\">%s</a> %s", o->code, db_col_text(st, 1), db_col_text(st, 1),
+			    db_col_text(st, 5));
+		web_table_cell_close(&t);
+		web_table_cell_open(&t);
+		show_time(b, db_col_i64(st, 4));
+		web_table_cell_close(&t);
+		web_table_cell_open(&t);
+		web_tag(b, read ? "Read" : "Unread", read ? WEB_TAG_GREY : WEB_TAG_BLUE);
+		web_table_cell_close(&t);
+		web_table_cell_open(&t);
+		if (!read && uid) {
+			web_form_begin(b, arena_printf(c->arena, "/orgs/%s/alerts/notices", o->code), "post", c->session.csrf);
+			html_printf(b, "<input type=\"hidden\" name=\"notice\" value=\"%lld\">", (long long)db_col_i64(st, 0));
+			web_button(b, arena_printf(c->arena, "Mark as read (%s)", db_col_text(st, 1)), WEB_BUTTON_SECONDARY);
+			web_form_end(b);
+		}
+		web_table_cell_close(&t);
+		web_table_row_end(&t);
+	}
+	if (!rows)
+		web_table_empty(&t, 5, "No notices");
+	web_table_end(&t);
+	if (unread > 1 && uid) {
+		web_form_begin(b, arena_printf(c->arena, "/orgs/%s/alerts/notices", o->code), "post", c->session.csrf);
+		html_raw(b, "<input type=\"hidden\" name=\"notice\" value=\"all\">");
+		web_button(b, "Mark all notices as read", WEB_BUTTON_SECONDARY);
+		web_form_end(b);
+	}
+}
+
+/* Marks one notice of the organisation ("notice" = its id), or all of them
+ * ("all"), read for the person signed in. A notice of another organisation
+ * or one they may not see changes nothing. */
+static void post_notices(struct ctx *c)
+{
+	struct org o;
+	if (!load_org(c, &o))
+		return;
+	const char *which = ctx_form(c, "notice");
+	int64_t id = 0;
+	bool all = which && strcmp(which, "all") == 0;
+	struct bw_error e = { 0 };
+	if (!all && (!which || !str_to_i64(str_c(which), 1, INT64_MAX, &id)))
+		return ctx_error(c, 400, (bw_fail(&e, BW_EINVAL, "notice", "Choose the notice to mark as read"), &e));
+	if (!c->actor.user_id)
+		return ctx_error(c, 400, (bw_fail(&e, BW_EINVAL, NULL, "Only a person signed in can mark notices as read"), &e));
+	struct db_stmt *st = db_prep(c->db, "INSERT INTO inbox_reads (inbox_id, user_id, read_at)"
+					    " SELECT i.id, ?2, ?4" NOTICE_FROM " AND (?5 = 0 OR i.id = ?5)"
+					    " ON CONFLICT (inbox_id, user_id) DO NOTHING");
+	db_bind_i64(st, 1, o.id);
+	db_bind_i64(st, 2, c->actor.user_id);
+	db_bind_i64(st, 3, c->actor.org_id);
+	db_bind_i64(st, 4, bw_now());
+	db_bind_i64(st, 5, all ? 0 : id);
+	if (db_step(st) == DB_ERR) {
+		db_fail(c->db, &e, "marking notices read");
+		return ctx_error(c, 500, &e);
+	}
+	if (!all && db_changes(c->db) == 0) {
+		/* nothing changed: already read, or not a notice this person may see here */
+		st = db_prep(c->db, "SELECT count(*)" NOTICE_FROM " AND i.id = ?2");
+		db_bind_i64(st, 1, o.id);
+		db_bind_i64(st, 2, id);
+		db_bind_i64(st, 3, c->actor.org_id);
+		int64_t there = db_step(st) == DB_ROW ? db_col_i64(st, 0) : 0;
+		db_reset(st);
+		if (!there)
+			return not_found(c);
+	}
+	ctx_redirect(c, arena_printf(c->arena, "/orgs/%s/alerts#notices", o.code),
+		     all ? "Notices marked as read" : "Notice marked as read");
+}
+
 static void get_inbox(struct ctx *c)
 {
 	struct org o;
@@ -695,6 +825,8 @@ static void get_inbox(struct ctx *c)
 	html_printf(b, "<p><a href=\"/orgs/%s/alerts?show=%s\">%s</a> | <a href=\"/orgs/%s/alerts/league\">Response times by ICS</a>"
 		       " | <a href=\"/advisories\">All advisories you can see</a></p>",
 		    o.code, open_only ? "all" : "open", open_only ? "Show closed responses too" : "Show open responses only", o.code);
+	notices(c, &o);
+	html_raw(b, "<h2>Responses</h2>");
 	st = db_prep(c->db, "SELECT r.advisory_id, a.title, a.type, o.code, o.name, r.state, coalesce(r.ack_due, 0),"
 			    " coalesce(r.next_update_due, 0), r.closure, r.org_id" INBOX_FROM
 			    " ORDER BY CASE WHEN r.state = 'closed' THEN 1 ELSE 0 END, a.seq DESC, o.name LIMIT ?5 OFFSET ?6");
@@ -1453,6 +1585,7 @@ const struct route alerts_routes[] = {
 	{ "POST", "/advisories/{advisory}/publish", post_publish, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_EDIT, "advisory" },
 	{ "POST", "/advisories/{advisory}/withdraw", post_withdraw, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_EDIT, "advisory" },
 	{ "GET", "/orgs/{org}/alerts", get_inbox, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_VIEW, "org" },
+	{ "POST", "/orgs/{org}/alerts/notices", post_notices, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_VIEW, "org" },
 	{ "GET", "/orgs/{org}/alerts/league", get_league, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_VIEW, "org" },
 	{ "GET", "/orgs/{org}/alerts/league.csv", get_league, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_VIEW, "org" },
 	{ "GET", "/orgs/{org}/alerts/{advisory}", get_org_advisory, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_VIEW, "org" },

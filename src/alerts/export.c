@@ -594,6 +594,216 @@ static void get_objects(struct ctx *c)
 	web_json_end(&j);
 }
 
+/* The STIX ids of one revision's objects, in the order stix_objects
+ * writes them (the same items, the same derived identifiers). */
+static size_t stix_ids(struct ctx *c, const char *id, const char *const *v, const char ***out)
+{
+	const char **ids = arena_alloc(c->arena, 1024 * sizeof *ids);
+	size_t n = 0;
+	char u[37], item[ALERTS_LIST_MAX + 1];
+	uuid_of(id, "", "course-of-action", u);
+	ids[n++] = arena_printf(c->arena, "course-of-action--%s", u);
+	for (const char *p = v[AF_CVES]; n < 1000 && (p = next_item(p, true, item, sizeof item)) != NULL;) {
+		uuid_of(id, item, "vulnerability", u);
+		ids[n++] = arena_printf(c->arena, "vulnerability--%s", u);
+		uuid_of(id, item, "mitigates", u);
+		ids[n++] = arena_printf(c->arena, "relationship--%s", u);
+	}
+	for (const char *p = v[AF_IOCS]; n < 1000 && (p = next_item(p, false, item, sizeof item)) != NULL;) {
+		struct buf pat;
+		buf_init(&pat);
+		if (ioc_pattern(item, &pat)) {
+			uuid_of(id, item, "indicator", u);
+			ids[n++] = arena_printf(c->arena, "indicator--%s", u);
+		}
+		buf_free(&pat);
+	}
+	uuid_of(id, "", "report", u);
+	ids[n++] = arena_printf(c->arena, "report--%s", u);
+	*out = ids;
+	return n;
+}
+
+/* The advisories of collection ci the caller may see, oldest first (at
+ * most TAXII_SCAN). */
+#define TAXII_SCAN 5000
+static size_t taxii_advisories(struct ctx *c, size_t ci, char (**out)[ALERTS_ID_MAX + 1])
+{
+	struct db_stmt *st = db_prep(c->db, "SELECT id FROM advisories WHERE revision > 0 AND (?1 = 0 OR type = 'high_severity_alert')"
+					    " ORDER BY seq, id LIMIT ?2");
+	db_bind_i64(st, 1, collections[ci].high_only);
+	db_bind_i64(st, 2, TAXII_SCAN);
+	char (*ids)[ALERTS_ID_MAX + 1] = arena_alloc(c->arena, TAXII_SCAN * sizeof *ids);
+	size_t n = 0;
+	while (db_step(st) == DB_ROW && n < TAXII_SCAN)
+		snprintf(ids[n++], sizeof ids[0], "%s", db_col_text(st, 0));
+	*out = ids;
+	return n;
+}
+
+/* ?limit= and ?next= as the objects endpoint reads them. */
+static bool taxii_paging(struct ctx *c, int64_t *limit, int64_t *next)
+{
+	struct bw_error err = { 0 };
+	*limit = TAXII_PAGE;
+	*next = 0;
+	const char *l = ctx_query(c, "limit"), *n = ctx_query(c, "next");
+	if ((l && web_valid_int("limit", "limit", l, 1, TAXII_PAGE_MAX, limit, &err) != BW_OK) ||
+	    (n && web_valid_int("next", "next", n, 0, 1000000, next, &err) != BW_OK)) {
+		ctx_error(c, 400, &err);
+		return false;
+	}
+	return true;
+}
+
+static void iso_str(int64_t t, char out[32])
+{
+	bw_time_iso(t, out);
+}
+
+/* The manifest: one entry per object (id, date_added: the advisory's first
+ * publication, version: its latest, media_type), a page of advisories at a
+ * time like the objects endpoint, with the TAXII date headers. */
+static void get_manifest(struct ctx *c)
+{
+	size_t ci;
+	if (!find_collection(c, &ci))
+		return;
+	int64_t limit, next;
+	if (!taxii_paging(c, &limit, &next))
+		return;
+	char (*ids)[ALERTS_ID_MAX + 1];
+	size_t nids = taxii_advisories(c, ci, &ids);
+	struct web_json j;
+	taxii_begin(c, &j);
+	web_json_object(&j);
+	web_json_key(&j, "objects");
+	web_json_array(&j);
+	int64_t seen = 0, written = 0, first = 0, last = 0;
+	bool more = false;
+	for (size_t i = 0; i < nids; i++) {
+		struct exp e;
+		if (!load_id(c, ids[i], &e))
+			continue;
+		if (seen++ < next)
+			continue;
+		if (written == limit) {
+			more = true;
+			break;
+		}
+		written++;
+		if (!first || e.first < first)
+			first = e.first;
+		if (e.first > last)
+			last = e.first;
+		const char **oids;
+		size_t n = stix_ids(c, e.adv.id, e.v, &oids);
+		for (size_t k = 0; k < n; k++) {
+			web_json_object(&j);
+			kv(&j, "id", oids[k]);
+			iso(&j, "date_added", e.first);
+			iso(&j, "version", e.published);
+			kv(&j, "media_type", "application/stix+json;version=2.1");
+			web_json_end(&j);
+		}
+	}
+	web_json_end(&j);
+	web_json_key(&j, "more");
+	web_json_bool(&j, more);
+	if (more)
+		kv(&j, "next", arena_printf(c->arena, "%lld", (long long)(next + limit)));
+	web_json_end(&j);
+	if (written) {
+		char t[32];
+		iso_str(first, t);
+		http_resp_header(c->resp, "X-TAXII-Date-Added-First", t);
+		iso_str(last, t);
+		http_resp_header(c->resp, "X-TAXII-Date-Added-Last", t);
+	}
+}
+
+static bool has_id(const char **ids, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(ids[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* The versions of one object: the publication time of each revision of
+ * its advisory that carried it (its "modified" in that revision), oldest
+ * first. An object of an advisory the caller may not see is not found. */
+static void get_versions(struct ctx *c)
+{
+	size_t ci;
+	if (!find_collection(c, &ci))
+		return;
+	int64_t limit, next;
+	if (!taxii_paging(c, &limit, &next))
+		return;
+	const char *oid = ctx_param(c, "object");
+	if (!oid || strlen(oid) > 128 || !strstr(oid, "--"))
+		return ctx_fail(c, BW_ENOTFOUND, NULL, "No such object");
+	char (*ids)[ALERTS_ID_MAX + 1];
+	size_t nids = taxii_advisories(c, ci, &ids);
+	struct exp e;
+	bool found = false;
+	for (size_t i = 0; i < nids && !found; i++) {
+		if (!load_id(c, ids[i], &e))
+			continue;
+		const char **oids;
+		size_t n = stix_ids(c, e.adv.id, e.v, &oids);
+		found = has_id(oids, n, oid);
+	}
+	if (!found)
+		return ctx_fail(c, BW_ENOTFOUND, NULL, "No such object in this collection");
+	int64_t *times = arena_alloc(c->arena, (size_t)(e.adv.revision + 1) * sizeof *times);
+	size_t nt = 0;
+	for (int rev = 1; rev <= e.adv.revision; rev++) {
+		const char *v[AF_NFIELDS];
+		int64_t at = 0;
+		struct bw_error err = { 0 };
+		if (alerts_revision_get(c->db, c->arena, e.adv.id, rev, v, &at, &err) != BW_OK)
+			continue;
+		const char **oids;
+		size_t n = stix_ids(c, e.adv.id, v, &oids);
+		if (has_id(oids, n, oid))
+			times[nt++] = at;
+	}
+	struct web_json j;
+	taxii_begin(c, &j);
+	web_json_object(&j);
+	web_json_key(&j, "versions");
+	web_json_array(&j);
+	int64_t written = 0;
+	for (size_t i = (size_t)next; i < nt && written < limit; i++, written++) {
+		char t[32];
+		iso_str(times[i], t);
+		web_json_str(&j, t);
+	}
+	web_json_end(&j);
+	bool more = (size_t)next + (size_t)written < nt;
+	web_json_key(&j, "more");
+	web_json_bool(&j, more);
+	if (more)
+		kv(&j, "next", arena_printf(c->arena, "%lld", (long long)(next + limit)));
+	web_json_end(&j);
+	if (nt) {
+		char t[32];
+		iso_str(e.first, t);
+		http_resp_header(c->resp, "X-TAXII-Date-Added-First", t);
+		http_resp_header(c->resp, "X-TAXII-Date-Added-Last", t);
+	}
+}
+
+/* The status of an add-objects request. This server is read-only and
+ * accepts no objects, so no status ever exists: every id is not found (as
+ * TAXII 2.1 answers for an unknown status). */
+static void get_status(struct ctx *c)
+{
+	ctx_fail(c, BW_ENOTFOUND, NULL, "No such status: this TAXII server is read-only and accepts no objects");
+}
+
 const struct route alerts_export_routes[] = {
 	{ "GET", "/advisories/{advisory}/csaf.json", get_csaf, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_VIEW, NULL },
 	{ "GET", "/advisories/{advisory}/stix.json", get_stix, ROUTE_PAGE, AUTH_SIGNED_IN, ACT_VIEW, NULL },
@@ -604,5 +814,9 @@ const struct route alerts_export_routes[] = {
 	{ "GET", "/taxii2/alerts/collections/", get_collections, ROUTE_API, AUTH_SIGNED_IN, ACT_VIEW, NULL },
 	{ "GET", "/taxii2/alerts/collections/{collection}/", get_collection, ROUTE_API, AUTH_SIGNED_IN, ACT_VIEW, NULL },
 	{ "GET", "/taxii2/alerts/collections/{collection}/objects/", get_objects, ROUTE_API, AUTH_SIGNED_IN, ACT_VIEW, NULL },
+	{ "GET", "/taxii2/alerts/collections/{collection}/manifest/", get_manifest, ROUTE_API, AUTH_SIGNED_IN, ACT_VIEW, NULL },
+	{ "GET", "/taxii2/alerts/collections/{collection}/objects/{object}/versions/", get_versions, ROUTE_API, AUTH_SIGNED_IN,
+	  ACT_VIEW, NULL },
+	{ "GET", "/taxii2/alerts/status/{status}/", get_status, ROUTE_API, AUTH_SIGNED_IN, ACT_VIEW, NULL },
 	{ NULL },
 };

@@ -15,7 +15,6 @@
 #include "alerts/alerts.h"
 #include "alerts/outbox.h"
 #include "registers/registers.h"
-#include "registers/suppliers_risks.h"   /* sr_may_accept, sr_date_parse: to become public */
 
 static const char *const rs_names[RS_COUNT] = { "issued", "acknowledged", "applicable", "closed" };
 static const char *const rs_labels[RS_COUNT] = { "Not acknowledged", "In progress", "Applicable: remediating",
@@ -332,13 +331,13 @@ static enum bw_err args_check(const struct actor *by, const struct alerts_step_a
 		const char *k = s->closure ? s->closure : "";
 		if (strcmp(k, "remediated") != 0 && strcmp(k, "mitigated") != 0 && strcmp(k, "risk_accepted") != 0)
 			return bw_fail(err, BW_EINVAL, "closure", "Select how the alert was dealt with");
-		if (strcmp(k, "risk_accepted") == 0 && by->user_id && !sr_may_accept(by->role))
+		if (strcmp(k, "risk_accepted") == 0 && by->user_id && !registers_may_accept_risk(by->role))
 			return bw_fail(err, BW_EFORBIDDEN, "closure", "Only an organisation lead, ICS lead or administrator "
 				       "can accept a risk on the organisation's behalf");
 		if (strcmp(k, "risk_accepted") == 0 && blank)
 			return bw_fail(err, BW_EINVAL, "note", "Say why the risk is accepted");
-		char until[11];
-		if (s->accepted_until && *s->accepted_until && !sr_date_parse(s->accepted_until, until))
+		int64_t until;
+		if (s->accepted_until && *s->accepted_until && !alerts_date_parse(s->accepted_until, &until))
 			return bw_fail(err, BW_EINVAL, "accepted_until", "Accepted until must be a real date, like 31/3/2027");
 	}
 	return BW_OK;

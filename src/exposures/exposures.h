@@ -79,6 +79,18 @@ int exposures_cli(int argc, char **argv);
 	"  matches the inventory against the stored feeds (first run, or --full: everything;\n" \
 	"  then only what changed). exit 0: done; 1: failed; 2: usage"
 
+/* ---- targeting (target.c) ----
+ * The organisations (sorted, distinct; *orgs malloc'd, the caller frees)
+ * with a component of a registered system that the record says is
+ * affected, or cannot tell, as the matching job would: the alerts module
+ * targets an advisory's affected products with it. Components are read by
+ * the criteria's identities (at most EXPOSURES_TARGET_KEYS vendor and
+ * product names each), never the whole estate. */
+#define EXPOSURES_TARGET_KEYS 50
+struct match_record;
+enum bw_err exposures_orgs_running(struct db *db, const struct match_record *rec, int64_t **orgs, size_t *n,
+				   struct bw_error *err);
+
 /* ---- triage ---- */
 enum exposures_state {
 	EXPOSURE_NEW = 0, EXPOSURE_INVESTIGATING, EXPOSURE_AFFECTED, EXPOSURE_NOT_AFFECTED, EXPOSURE_FIXED,

@@ -25,6 +25,8 @@ void registers_register(void);
 enum bw_err registers_risk_accepted(struct db *db, const struct actor *by, int64_t org_id, const char *title,
 				    const char *description, const char *owner, const char *until,
 				    const char *reason, int64_t *risk_id, struct bw_error *err);
+/* May a user of role r accept a risk on the organisation's behalf? */
+bool registers_may_accept_risk(enum role r);
 /* Seeds registers for the demo estate already in the database (deterministic). */
 enum bw_err registers_demo_seed(struct db *db, bool national, const char *data_dir,
 				struct bw_error *err);

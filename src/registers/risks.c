@@ -787,6 +787,11 @@ enum bw_err risks_demo_seed(struct db *db, bool national, const char *data_dir, 
 
 /* ---- for other modules (registers.h) ---- */
 
+bool registers_may_accept_risk(enum role r)
+{
+	return sr_may_accept(r);
+}
+
 enum bw_err registers_risk_accepted(struct db *db, const struct actor *by, int64_t org_id, const char *title,
 				    const char *description, const char *owner, const char *until,
 				    const char *reason, int64_t *risk_id, struct bw_error *err)

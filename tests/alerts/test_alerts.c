@@ -21,6 +21,7 @@
 
 #include "alerts/alerts.h"
 #include "alerts/outbox.h"
+#include "match/match.h"
 #include "registers/registers.h"
 
 /* ---- the state machine ---- */
@@ -426,6 +427,163 @@ static void targeting(void **state)
 	db_close(db);
 }
 
+/* ---- targeting by affected products ---- */
+
+static void products_parse(void **state)
+{
+	(void)state;
+	struct arena a;
+	arena_init(&a);
+	struct bw_error err = { 0 };
+	struct match_record rec;
+	assert_int_equal(alerts_products_compile(&a, "CC-0009",
+						 "Fortinet FortiOS 7.4.0 to 7.4.2\n\n"
+						 "Progress, MOVEit Transfer, before 2023.0.1\r\n"
+						 "cpe:2.3:a:citrix:netscaler_application_delivery_controller:*:*:*:*:*:*:*:* < 13.1-49.15\n"
+						 "pkg:npm/lodash vers:npm/>=4.0.0|<4.17.21\n"
+						 "pkg:pypi/django@4.2.1\n"
+						 "Microsoft Exchange Server\n"
+						 "Ivanti Connect Secure 22.x\n",
+						 &rec, &err), BW_OK);
+	assert_int_equal(rec.ncrit, 7);
+	assert_int_equal(rec.crit[0].kind, MATCH_ID_PRODUCT);
+	assert_string_equal(rec.crit[0].vendor, "fortinet");
+	assert_string_equal(rec.crit[0].product, "fortios");
+	assert_string_equal(rec.crit[1].product, "moveit_transfer");
+	assert_int_equal(rec.crit[2].kind, MATCH_ID_CPE);
+	assert_int_equal(rec.crit[3].kind, MATCH_ID_PURL);
+	assert_int_equal(rec.crit[3].rules[0].scheme, MATCH_SCHEME_SEMVER);
+	assert_string_equal(rec.crit[5].product, "exchange_server");
+	/* versions are the engine's to decide: in and out of each range */
+	struct match_result res;
+	assert_int_equal(match_rules_eval(&rec.crit[0], "7.4.1", &res), MATCH_AFFECTED);
+	assert_int_equal(match_rules_eval(&rec.crit[0], "7.4.3", &res), MATCH_NOT_AFFECTED);
+	assert_int_equal(match_rules_eval(&rec.crit[1], "2023.0.0", &res), MATCH_AFFECTED);
+	assert_int_equal(match_rules_eval(&rec.crit[1], "2023.0.1", &res), MATCH_NOT_AFFECTED);
+	assert_int_equal(match_rules_eval(&rec.crit[2], "13.1-37.38", &res), MATCH_AFFECTED);
+	assert_int_equal(match_rules_eval(&rec.crit[2], "13.1-49.15", &res), MATCH_NOT_AFFECTED);
+	assert_int_equal(match_rules_eval(&rec.crit[3], "4.17.20", &res), MATCH_AFFECTED);
+	assert_int_equal(match_rules_eval(&rec.crit[3], "4.17.21", &res), MATCH_NOT_AFFECTED);
+	assert_int_equal(match_rules_eval(&rec.crit[4], "4.2.1", &res), MATCH_AFFECTED);
+	assert_int_equal(match_rules_eval(&rec.crit[4], "4.2.2", &res), MATCH_NOT_AFFECTED);
+	assert_int_equal(match_rules_eval(&rec.crit[5], "15.2", &res), MATCH_AFFECTED);
+	assert_int_equal(match_rules_eval(&rec.crit[6], "22.6r2.3", &res), MATCH_AFFECTED);
+	assert_int_equal(match_rules_eval(&rec.crit[6], "22", &res), MATCH_AFFECTED);
+	assert_int_equal(match_rules_eval(&rec.crit[6], "9.1r14.6", &res), MATCH_NOT_AFFECTED);
+	assert_int_equal(match_rules_eval(&rec.crit[6], "23.1", &res), MATCH_NOT_AFFECTED);
+
+	/* refusals name the line */
+	assert_int_equal(alerts_products_compile(&a, "CC-0009", "Fortinet FortiOS 7.4.0 to 7.4.2\ncpe:2.3:a:broken", &rec, &err),
+			 BW_EINVAL);
+	assert_string_equal(err.field, "products");
+	assert_non_null(strstr(err.msg, "Line 2"));
+	assert_int_equal(alerts_products_compile(&a, "CC-0009", "cpe:2.3:a:*:*:*:*:*:*:*:*:*:*", &rec, &err), BW_EINVAL);
+	assert_non_null(strstr(err.msg, "vendor and product"));
+	assert_int_equal(alerts_products_compile(&a, "CC-0009", "Fortinet 7.4.0", &rec, &err), BW_EINVAL);
+	assert_non_null(strstr(err.msg, "Line 1"));
+	assert_int_equal(alerts_products_compile(&a, "CC-0009", "Fortinet FortiOS >= to", &rec, &err), BW_EINVAL);
+	assert_int_equal(alerts_products_compile(&a, "CC-0009", "Fortinet FortiOS 7.0.0 to", &rec, &err), BW_EINVAL);
+	assert_non_null(strstr(err.msg, "cannot be read"));
+	arena_free(&a);
+}
+
+static void add_component(struct db *db, const char *code, const char *vendor, const char *product, const char *version,
+			  const char *cpe)
+{
+	int64_t org = org_id(db, code);
+	struct db_stmt *st = db_prep(db, "INSERT INTO systems (org_id, name, essential_function, tier, hosting, status,"
+					 " created_at, updated_at) VALUES (?1, 'Firewall', 'Network', 1, 'on_premises', 'in_service', 1, 1)"
+					 " RETURNING id");
+	db_bind_i64(st, 1, org);
+	assert_int_equal(db_step(st), DB_ROW);
+	int64_t sys = db_col_i64(st, 0);
+	db_reset(st);
+	char nv[256], np[256], ident[600];
+	match_norm_name(vendor, nv, sizeof nv);
+	match_norm_name(product, np, sizeof np);
+	snprintf(ident, sizeof ident, "%s|%s|%s", nv, np, version);
+	st = db_prep(db, "INSERT INTO components (org_id, system_id, vendor, product, version, cpe, norm_vendor, norm_product,"
+			 " ident, source, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'typed', 1, 1)");
+	db_bind_i64(st, 1, org);
+	db_bind_i64(st, 2, sys);
+	db_bind_text(st, 3, vendor);
+	db_bind_text(st, 4, product);
+	db_bind_text(st, 5, version);
+	if (cpe)
+		db_bind_text(st, 6, cpe);
+	db_bind_text(st, 7, nv);
+	db_bind_text(st, 8, np);
+	db_bind_text(st, 9, ident);
+	if (db_step(st) != DB_DONE)
+		fail_msg("component: %s", db_errmsg(db));
+}
+
+static void targeting_products(void **state)
+{
+	(void)state;
+	const struct db_migration *const sets[] = { orgs_migrations, audit_migrations, db_jobs_migrations,
+						    suppliers_migrations, systems_migrations, components_migrations,
+						    risks_migrations, outbox_migrations, alerts_migrations, NULL };
+	struct db *db = testdb_fresh("ta_products", sets);
+	add_org(db, "NAT", ORG_NATIONAL, NULL);
+	add_org(db, "REG", ORG_REGION, "NAT");
+	add_org(db, "ICS1", ORG_ICS, "REG");
+	add_org(db, "TR1", ORG_NHS_TRUST, "ICS1");
+	add_org(db, "GP1", ORG_GP_PRACTICE, "TR1");
+	add_org(db, "TR2", ORG_NHS_TRUST, "ICS1");
+	add_org(db, "ICS2", ORG_ICS, "REG");
+	add_org(db, "TR3", ORG_NHS_TRUST, "ICS2");
+	add_org(db, "PH3", ORG_PHARMACY, "ICS2");
+	add_org(db, "SUP", ORG_SUPPLIER, "NAT");
+	add_component(db, "TR1", "Fortinet", "FortiOS", "7.4.1", NULL);                        /* in 7.4.0 to 7.4.2 */
+	add_component(db, "TR2", "Fortinet", "FortiOS", "7.4.3", NULL);                        /* fixed */
+	add_component(db, "GP1", "Fortinet", "FortiGate firmware", "7.2.5",
+		      "cpe:2.3:o:fortinet:fortios:7.2.5:*:*:*:*:*:*:*");                          /* by its CPE */
+	add_component(db, "TR3", "Citrix", "NetScaler ADC", "13.1-49.15",
+		      "cpe:2.3:a:citrix:netscaler_application_delivery_controller:13.1-49.15:*:*:*:*:*:*:*");
+	add_component(db, "PH3", "Citrix", "NetScaler ADC", "13.1-37.38",
+		      "cpe:2.3:a:citrix:netscaler_application_delivery_controller:13.1-37.38:*:*:*:*:*:*:*");
+	add_component(db, "SUP", "Fortinet", "FortiOS", "7.4.1", NULL);                        /* sends, never receives */
+	add_component(db, "TR2", "Fortinet", "FortiClient", "7.4.1", NULL);                    /* another product */
+
+	struct actor an = actor_at(db, "NAT", ROLE_ANALYST, 1);
+	struct bw_error err = { 0 };
+	const char *v[AF_NFIELDS];
+	draft_values(v, "AMBER", "exposed", "");
+	v[AF_CVES] = "";   /* no CVE id yet: the products alone decide */
+	v[AF_PRODUCTS] = "Fortinet FortiOS 7.4.0 to 7.4.2\nFortinet, FortiOS, 7.2.0 to 7.2.6\n"
+			 "cpe:2.3:a:citrix:netscaler_application_delivery_controller:*:*:*:*:*:*:*:* before 13.1-49.15";
+	char id[ALERTS_ID_MAX + 1];
+	if (alerts_create(db, &an, v, id, &err) != BW_OK)
+		fail_msg("create: %s (%s)", err.msg, err.field);
+	struct alerts_preview p;
+	if (alerts_targets_preview(db, id, &p, &err) != BW_OK)
+		fail_msg("preview: %s", err.msg);
+	assert_int_equal(p.total, 3);
+	assert_int_equal(p.nfirst, 3);
+	assert_string_equal(p.first[0].code, "GP1");
+	assert_string_equal(p.first[1].code, "PH3");
+	assert_string_equal(p.first[2].code, "TR1");
+	assert_int_equal(count(db, "SELECT count(*) FROM advisory_targets"), 0);
+
+	/* narrowed to trusts, then published: exactly TR1 */
+	v[AF_TARGET_TYPES] = "nhs_trust";
+	assert_int_equal(alerts_update(db, &an, id, v, &err), BW_OK);
+	publish(db, &an, id, 1);
+	assert_int_equal(count(db, "SELECT count(*) FROM advisory_targets t JOIN orgs o ON o.id = t.org_id WHERE o.code = 'TR1'"), 1);
+
+	/* a product no one runs reaches no one; nothing to match is refused */
+	draft_values(v, "GREEN", "exposed", "");
+	v[AF_CVES] = "";
+	v[AF_PRODUCTS] = "Fortinet FortiOS 6.0 to 6.4";
+	assert_int_equal(alerts_create(db, &an, v, id, &err), BW_OK);
+	assert_int_equal(alerts_targets_preview(db, id, &p, &err), BW_OK);
+	assert_int_equal(p.total, 0);
+	v[AF_PRODUCTS] = "";
+	assert_int_equal(alerts_update(db, &an, id, v, &err), BW_EINVAL);
+	db_close(db);
+}
+
 static void visibility(void **state)
 {
 	(void)state;
@@ -646,6 +804,8 @@ int main(void)
 		cmocka_unit_test(field_checks),
 		cmocka_unit_test(lifecycle),
 		cmocka_unit_test(targeting),
+		cmocka_unit_test(products_parse),
+		cmocka_unit_test(targeting_products),
 		cmocka_unit_test(visibility),
 		cmocka_unit_test(responses),
 		cmocka_unit_test(bulk),

@@ -2,9 +2,10 @@
 // Chromium, headless, playwright-core). The national analyst (enrolling a
 // second factor) writes an advisory — first with a mistake the error summary
 // names — sends it for review, checks who it reaches and publishes it; the
-// trust's lead then acknowledges it, says it applies, adds an update and
-// closes the response; the analyst's roll-up shows it. axe-core checks every
-// page (no serious or critical violation); screenshots go to tests/out/screens/.
+// trust's lead then acknowledges it, says it applies, adds an update, closes
+// the response and marks its inbox notices read; the analyst's roll-up shows
+// it. axe-core checks every page (no serious or critical violation);
+// screenshots go to tests/out/screens/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -139,6 +140,21 @@ test("the trust's lead acknowledges, answers, updates and closes the response", 
   assert.match(main, /Remediated/);
   assert.doesNotMatch(main, /Save update/, 'nothing more is asked');
   await check(lead, 'alert-closed');
+});
+
+test("the lead reads the new alert's notice on the organisation's alerts page, then marks every notice read", async () => {
+  await lead.goto(`${srv.base}/orgs/RAL/alerts`);
+  const notices = lead.locator('table:has(caption:has-text("notices")) tbody tr');
+  const row = notices.filter({ hasText: id });
+  assert.match(await row.textContent(), /New alert/);
+  assert.match(await row.textContent(), /Unread/);
+  await row.locator('button:has-text("Mark as read")').click();
+  assert.match(await lead.textContent('.nhsuk-notification-banner, main'), /Notice marked as read/);
+  assert.match(await notices.filter({ hasText: id }).textContent(), /Read/);
+  await check(lead, 'notices');
+  await lead.click('button:has-text("Mark all notices as read")');
+  assert.match(await lead.textContent('main'), /0 unread notices/);
+  assert.equal(await lead.locator('button:has-text("Mark as read")').count(), 0);
 });
 
 test("the analyst's roll-up shows the closed response in the chart and the drill-down", async () => {

@@ -9,7 +9,10 @@
 // analyst's roll-up has an accessible chart, a drill-down and CSV; the league
 // table ranks ICSs; withdrawal closes what is open; the exports (CSAF 2.0,
 // valid against the OASIS schema, and STIX 2.1) and the read-only TAXII 2.1
-// collections keep to the same visibility; overdue responses escalate.
+// collections (objects, manifest, versions) keep to the same visibility;
+// affected products target the organisations running them; the inbox
+// notices show on the organisation's alerts page and are marked read per
+// person; overdue responses escalate.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -442,10 +445,11 @@ test('targeted at the exposed: the organisations whose software the feeds matche
   assert.match(draft.text, new RegExp(`name="title"[^>]*value="${cve}: `));
   assert.match(draft.text, /<option value="exposed" selected>/);
   assert.doesNotMatch((await ralLead.get(`/vulnerabilities/${cve}`)).text, /Draft an advisory/);
-  const none = await analyst.post('/advisories', { ...ADVISORY, tlp: 'GREEN', target_kind: 'exposed', cves: '' });
+  // (no affected products here: this is about the CVE ids alone)
+  const none = await analyst.post('/advisories', { ...ADVISORY, tlp: 'GREEN', target_kind: 'exposed', cves: '', products: '' });
   assert.equal(none.status, 400);
   assert.deepEqual(pageErrors(none.text).map((e) => e.field), ['cves']);
-  const made = await analyst.post('/advisories', { ...ADVISORY, tlp: 'GREEN', target_kind: 'exposed', cves: cve });
+  const made = await analyst.post('/advisories', { ...ADVISORY, tlp: 'GREEN', target_kind: 'exposed', cves: cve, products: '' });
   assert.equal(made.status, 303, JSON.stringify(pageErrors(made.text)));
   const adv = made.location.split('/').pop();
   const p = await analyst.get(`/advisories/${adv}/targets`);
@@ -455,6 +459,150 @@ test('targeted at the exposed: the organisations whose software the feeds matche
   assert.equal(Number(await one(`SELECT count(*) FROM advisory_targets WHERE advisory_id = '${adv}'`)), expected);
   assert.equal(await one(`SELECT count(*) FROM advisory_targets t WHERE t.advisory_id = '${adv}' AND NOT EXISTS
     (SELECT 1 FROM exposures x WHERE x.org_id = t.org_id AND x.vuln_id = '${cve}' AND x.gone_at IS NULL)`), '0');
+});
+
+// Dotted numeric versions ("16.4.0", "7.4"), compared part by part.
+function versionCmp(a, b) {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
+}
+
+test('targeted at the exposed by affected products: the organisations running a version in range, with no CVE id', async () => {
+  // what the demo inventory runs, read straight from the database
+  const rows = (await inst.sql(`SELECT o.code, o.name, c.norm_product, c.version FROM components c
+    JOIN orgs o ON o.id = c.org_id JOIN systems s ON s.id = c.system_id
+    WHERE c.norm_product IN ('fortios', 'gitlab') AND o.type NOT IN ('national', 'region', 'supplier')`))
+    .map((l) => { const [code, name, product, version] = l.split('\t'); return { code, name, product, version }; });
+  const inRange = (r) => (r.product === 'fortios' && versionCmp(r.version, '7.0.0') >= 0 && versionCmp(r.version, '7.4.0') <= 0)
+    || (r.product === 'gitlab' && versionCmp(r.version, '16.0') >= 0 && versionCmp(r.version, '17.0') < 0);
+  const hit = new Map(rows.filter(inRange).map((r) => [r.code, r.name]));
+  const outside = [...new Set(rows.filter((r) => !hit.has(r.code)).map((r) => r.code))];
+  assert.ok(hit.size >= 3 && outside.length >= 3, `the demo runs both in and out of range: ${[...hit.keys()]} / ${outside}`);
+
+  const bad = await analyst.post('/advisories', {
+    ...ADVISORY, type: 'alert', tlp: 'GREEN', target_kind: 'exposed', cves: '', products: 'Fortinet FortiOS 7.0.0 to\ncpe:2.3:a:nope',
+  });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(pageErrors(bad.text).map((e) => e.field), ['products']);
+  assert.match(bad.text, /Line 1 of the affected products/);
+  const made = await analyst.post('/advisories', {
+    ...ADVISORY, type: 'alert', tlp: 'GREEN', target_kind: 'exposed', cves: '',
+    products: 'Fortinet FortiOS 7.0.0 to 7.4.0\ncpe:2.3:a:gitlab:gitlab:*:*:*:*:*:*:*:* >= 16.0 < 17.0',
+  });
+  assert.equal(made.status, 303, JSON.stringify(pageErrors(made.text)));
+  const adv = made.location.split('/').pop();
+  // the preview lists exactly them before anything is sent
+  const p = await analyst.get(`/advisories/${adv}/targets`);
+  assert.equal(p.status, 200);
+  assert.match(p.text, new RegExp(`id="target-count">${hit.size} organisations`));
+  for (const code of hit.keys()) assert.match(p.text, new RegExp(`<td[^>]*>${code}</td>`), `${code} is listed`);
+  for (const code of outside) assert.doesNotMatch(p.text, new RegExp(`<td[^>]*>${code}</td>`), `${code} is not listed`);
+  assert.equal(await one(`SELECT count(*) FROM advisory_targets WHERE advisory_id = '${adv}'`), '0');
+  assert.equal((await analyst.post(`/advisories/${adv}/submit`, {})).status, 303);
+  assert.equal((await analyst.post(`/advisories/${adv}/publish`, {})).status, 303);
+  const targeted = await inst.sql(`SELECT o.code FROM advisory_targets t JOIN orgs o ON o.id = t.org_id
+    WHERE t.advisory_id = '${adv}' ORDER BY o.code`);
+  assert.deepEqual(targeted, [...hit.keys()].sort());
+});
+
+test("the organisation's alerts page shows its inbox notices, read or unread for each person, and marks them read", async () => {
+  const lead = await signedIn('org_lead', 'RAL');
+  const uid = await one(`SELECT id FROM users WHERE email = '${demoEmail('org_lead', 'RAL')}'`);
+  const unread = async () => Number(await one(`SELECT count(*) FROM inbox i JOIN orgs o ON o.id = i.org_id
+    WHERE o.code = 'RAL' AND NOT EXISTS (SELECT 1 FROM inbox_reads r WHERE r.inbox_id = i.id AND r.user_id = ${uid})`));
+  const before = await unread();
+  assert.ok(before >= 2, 'the demo and the tests above sent RAL several alerts');
+  const page = await lead.get('/orgs/RAL/alerts');
+  assert.equal(page.status, 200);
+  assert.match(page.text, /<h2 id="notices">Notices<\/h2>/);
+  assert.match(page.text, new RegExp(`${before} unread notices`));
+  assert.match(page.text, /New alert/);
+  assert.match(page.text, /CC-0002/, 'its own strictly limited alert is listed to the trust');
+  // its ICS lead sees the trust's notices, but not the strictly limited one
+  const ics = await qmj.get('/orgs/RAL/alerts');
+  assert.equal(ics.status, 200);
+  assert.match(ics.text, /Notices/);
+  assert.doesNotMatch(ics.text, /CC-0002/);
+
+  const first = await one(`SELECT i.id FROM inbox i JOIN orgs o ON o.id = i.org_id WHERE o.code = 'RAL'
+    ORDER BY i.created_at DESC, i.id DESC LIMIT 1`);
+  // another organisation cannot mark RAL's notice, through its page or its own
+  assert.ok([403, 404].includes((await ranLead.post('/orgs/RAL/alerts/notices', { notice: first })).status));
+  assert.equal((await ranLead.post('/orgs/RAN/alerts/notices', { notice: first })).status, 404);
+  assert.equal((await lead.post('/orgs/RAL/alerts/notices', { notice: 'x1' })).status, 400);
+  assert.equal(await unread(), before);
+  const one1 = await lead.post('/orgs/RAL/alerts/notices', { notice: first });
+  assert.equal(one1.status, 303);
+  assert.equal(await unread(), before - 1);
+  const after1 = await lead.get('/orgs/RAL/alerts');
+  assert.match(after1.text, new RegExp(`${before - 1} unread notice`));
+  assert.match(after1.text, /Read<\/strong>/);
+  // read markers are each person's own
+  assert.match((await ralStaff.get('/orgs/RAL/alerts')).text, /Mark all notices as read/);
+  const all = await lead.post('/orgs/RAL/alerts/notices', { notice: 'all' });
+  assert.equal(all.status, 303);
+  assert.equal(await unread(), 0);
+  const done = await lead.get('/orgs/RAL/alerts');
+  assert.match(done.text, /0 unread notices/);
+  assert.doesNotMatch(done.text, /Mark all notices as read|Mark as read/);
+});
+
+test('TAXII 2.1 manifest, object versions and status, under the same TLP rule as the objects', async () => {
+  const client = async (role, code) => {
+    const { token } = await createToken(inst, demoEmail(role, code), { name: `taxii-${code}` });
+    const c = new Client(srv.base);
+    c.bearer = token;
+    return c;
+  };
+  const ral = await client('org_lead', 'RAL');
+  const gp = await client('org_lead', 'E83046');
+  const col = (await ral.get('/taxii2/alerts/collections/')).json().collections.find((c) => c.title === 'Cyber alerts').id;
+  const base = `/taxii2/alerts/collections/${col}`;
+  const objs = (await ral.get(`${base}/objects/?limit=100`)).json().objects;
+  const m = await ral.get(`${base}/manifest/?limit=100`);
+  assert.equal(m.status, 200);
+  assert.equal(m.headers.get('content-type'), 'application/taxii+json;version=2.1');
+  assert.ok(m.headers.get('x-taxii-date-added-first'));
+  const man = m.json();
+  assert.equal(man.more, false);
+  assert.deepEqual(man.objects.map((o) => o.id), objs.map((o) => o.id), 'one manifest entry per object, in order');
+  for (const [i, o] of man.objects.entries()) {
+    assert.equal(o.version, objs[i].modified);
+    assert.equal(o.date_added, objs[i].created);
+    assert.equal(o.media_type, 'application/stix+json;version=2.1');
+  }
+  const page1 = (await ral.get(`${base}/manifest/?limit=1`)).json();
+  assert.equal(page1.more, true);
+  const page2 = (await ral.get(`${base}/manifest/?limit=1&next=${page1.next}`)).json();
+  assert.ok(page2.objects.length > 0 && !page2.objects.some((o) => page1.objects.some((p) => p.id === o.id)));
+  assert.equal((await ral.get(`${base}/manifest/?limit=0`)).status, 400);
+
+  // CC-0002 is TLP:AMBER+STRICT to the trusts: not in a GP practice's manifest
+  const strict = objs.find((o) => o.type === 'report' && o.name.startsWith('CC-0002:')).id;
+  assert.ok(!(await gp.get(`${base}/manifest/?limit=100`)).json().objects.some((o) => o.id === strict));
+  assert.equal((await gp.get(`${base}/objects/${strict}/versions/`)).status, 404);
+  const v1 = await ral.get(`${base}/objects/${strict}/versions/`);
+  assert.equal(v1.status, 200);
+  assert.equal(v1.headers.get('content-type'), 'application/taxii+json;version=2.1');
+  assert.deepEqual(v1.json(), { versions: [objs.find((o) => o.id === strict).modified], more: false });
+  // a revised advisory's report has a version per revision, oldest first
+  const revised = objs.find((o) => o.type === 'report' && o.name.startsWith(`${id}:`));
+  const vs = (await ral.get(`${base}/objects/${revised.id}/versions/`)).json();
+  assert.ok(vs.versions.length >= 2, JSON.stringify(vs));
+  assert.deepEqual([...vs.versions].sort(), vs.versions);
+  assert.equal(vs.versions.at(-1), revised.modified);
+  const vpage = (await ral.get(`${base}/objects/${revised.id}/versions/?limit=1`)).json();
+  assert.equal(vpage.versions.length, 1);
+  assert.equal(vpage.more, true);
+  assert.equal((await ral.get(`${base}/objects/vulnerability--00000000-0000-5000-8000-000000000000/versions/`)).status, 404);
+  // status: this server takes no objects, so no status exists; and a token is needed
+  assert.equal((await ral.get('/taxii2/alerts/status/2d086da7-4bdc-4f91-900e-d77486753710/')).status, 404);
+  assert.equal((await new Client(srv.base).get(`${base}/manifest/`)).status, 401);
 });
 
 test('overdue responses escalate through the job queue: contacts first, then the SIRO and ICS lead', async () => {
