@@ -488,6 +488,11 @@ static void get_advisory(struct ctx *c)
 	if (!load_visible(c, &adv, 0))
 		return;
 	bool author = alerts_is_author(&c->actor, &adv);
+	/* the link in every e-mail and notice: an organisation asked to respond
+	 * lands on its own copy, where the response form is */
+	struct alerts_response own;
+	if (!author && alerts_response_get(c->db, adv.id, c->actor.org_id, &own) == BW_OK)
+		return ctx_redirect(c, arena_printf(c->arena, "/orgs/%s/alerts/%s", c->actor.org_code, adv.id), NULL);
 	const char *v[AF_NFIELDS];
 	int64_t pub = 0;
 	struct bw_error e = { 0 };
@@ -526,11 +531,6 @@ static void get_advisory(struct ctx *c)
 					WEB_BUTTON_PRIMARY);
 			action_button(c, adv.id, "return", "Return to draft", WEB_BUTTON_SECONDARY, true);
 		}
-	} else {
-		struct alerts_response r;
-		if (alerts_response_get(c->db, adv.id, c->actor.org_id, &r) == BW_OK)
-			html_printf(b, "<p><a href=\"/orgs/%s/alerts/%s\">Respond for %s</a></p>", c->actor.org_code, adv.id,
-				    c->actor.org_name);
 	}
 	content(c, adv.id, v, working ? 0 : adv.revision, pub);
 	if (adv.revision > 0)
@@ -1080,6 +1080,8 @@ static void org_advisory_page(struct ctx *c, const struct org *o, struct alerts_
 	if (edit && adv->state != ADV_WITHDRAWN)
 		bulk_form(c, o, adv);
 	content(c, adv->id, v, adv->revision, pub);
+	if (adv->revision > 1)
+		revisions(c, adv->id);   /* what each later revision changed */
 	if (has)
 		history(c, adv->id, o->id);
 	html_printf(b, "<p class=\"nhsuk-u-font-size-16\">Printed from %s on ", WEB_SERVICE_NAME);

@@ -151,11 +151,14 @@ test('the analyst sees who it reaches, cannot publish before review, then publis
 });
 
 test('TLP:AMBER+STRICT: the target organisations see it; their ICS, a sibling and others do not', async () => {
-  const own = await ralLead.get(`/advisories/${id}`);
+  // the advisory's link takes a target organisation to its own copy, with the response form
+  const link = await ralLead.get(`/advisories/${id}`);
+  assert.equal(link.status, 303);
+  assert.equal(link.location, `/orgs/RAL/alerts/${id}`);
+  const own = await ralLead.get(link.location);
   assert.equal(own.status, 200);
   assert.match(own.text, /TLP:AMBER\+STRICT/);
   assert.match(own.text, /Ivanti Connect Secure/);
-  assert.equal((await ralLead.get(`/orgs/RAL/alerts/${id}`)).status, 200);
   for (const [c, path] of [[ranLead, `/advisories/${id}`], [qmj, `/advisories/${id}`], [qmj, `/orgs/RAL/alerts/${id}`],
     [qmj, `/orgs/QMJ/advisories/${id}/responses`], [ranLead, `/api/v1/advisories/${id}`]]) {
     const r = await c.get(path);
@@ -319,7 +322,7 @@ test('a revision is kept with what changed; withdrawal closes what is open', asy
   await analyst.post(`/advisories/${id}`, { ...ADVISORY, title: 'Ivanti Connect Secure: patch now', change_note: 'Patch released' });
   await analyst.post(`/advisories/${id}/submit`, {});
   assert.equal((await analyst.post(`/advisories/${id}/publish`, {})).status, 303);
-  const seen = await ralLead.get(`/advisories/${id}`);
+  const seen = await ralLead.get((await ralLead.get(`/advisories/${id}`)).location);
   assert.match(seen.text, /Ivanti Connect Secure: patch now/);
   assert.match(seen.text, /Patch released/);
   assert.equal(await response('RAL'), 'closed|applicable|risk_accepted|', 'answers kept across a revision');
