@@ -1,11 +1,20 @@
 /*
- * deliver_smtp: e-mail over SMTP with libcurl. One easy handle per batch,
- * so libcurl keeps the connection open from one message to the next (one
- * MAIL FROM / RCPT TO / DATA each, no reconnect). The Message-ID is the
- * delivery's idempotency key, so a message sent again after a crash can be
- * recognised as the same message. Replies: 5xx is permanent for that
- * recipient; 4xx and a server that cannot be reached are retried, and once
- * the server is unreachable the rest of the batch is not tried.
+ * deliver_smtp: e-mail over SMTP with libcurl. Connections are kept open
+ * from one message to the next (one MAIL FROM / RCPT TO / DATA each, no
+ * reconnect). The Message-ID is the delivery's idempotency key, so a
+ * message sent again after a crash can be recognised as the same message.
+ * Replies: 5xx is permanent for that recipient; 4xx and a server that
+ * cannot be reached are retried, and once the server is unreachable the
+ * rest of the batch is not tried.
+ *
+ * A batch goes over a few connections at once (libcurl's multi interface),
+ * because each message costs four round trips and one connection leaves
+ * both ends idle most of the time. What keeps "at most one message sent
+ * again per crash" is a turn: every message is sent up to the end of its
+ * body, then holds before the final "." until it has the turn; the turn
+ * passes on only once the previous message's outcome has been recorded.
+ * So at any moment at most one message can be accepted by the server and
+ * not yet marked sent.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -18,10 +27,24 @@
 
 #include "alerts/outbox.h"
 
-struct outbox_smtp {
+/* One message in flight on one connection of a batch. */
+struct smtp_slot {
 	CURL *h;
+	struct outbox_item *it;     /* NULL when the slot is free */
+	size_t order;               /* the item's place in the batch: turns go in this order */
+	struct buf msg;
+	size_t off;
+	struct curl_slist *rcpt;
+	char from[LIM_EMAIL + 3], to[OUTBOX_ADDRESS_MAX + 3];
+	bool at_end;                /* the whole body is out; waiting for the turn to end it */
+	bool may_end;               /* has the turn */
+};
+
+struct outbox_smtp {
 	const struct outbox_config *cfg;
 	bool down;              /* the server could not be reached this batch */
+	CURLM *multi;
+	struct smtp_slot slots[OUTBOX_SMTP_CONNS];
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -43,7 +66,6 @@ struct outbox_smtp *outbox_smtp_open(const struct outbox_config *cfg)
 	if (!s)
 		return NULL;
 	s->cfg = cfg;
-	s->h = curl_easy_init();
 	return s;
 }
 
@@ -51,8 +73,18 @@ void outbox_smtp_close(struct outbox_smtp *s)
 {
 	if (!s)
 		return;
-	if (s->h)
-		curl_easy_cleanup(s->h);
+	for (size_t i = 0; i < OUTBOX_SMTP_CONNS; i++) {
+		struct smtp_slot *sl = &s->slots[i];
+		if (sl->h) {
+			if (s->multi && sl->it)
+				curl_multi_remove_handle(s->multi, sl->h);
+			curl_easy_cleanup(sl->h);
+		}
+		curl_slist_free_all(sl->rcpt);
+		buf_free(&sl->msg);
+	}
+	if (s->multi)
+		curl_multi_cleanup(s->multi);
 	free(s);
 }
 
@@ -198,68 +230,186 @@ void outbox_mail_render(const struct outbox_config *cfg, const struct outbox_ite
 	buf_free(&body);
 }
 
-struct reader {
-	const char *p;
-	size_t left;
-};
-
-static size_t read_cb(char *dst, size_t size, size_t nmemb, void *arg)
+/* The item's outcome from libcurl's result and the server's last reply. */
+static void smtp_outcome(struct outbox_smtp *s, struct outbox_item *it, CURL *h, CURLcode rc)
 {
-	struct reader *r = arg;
-	size_t n = size * nmemb;
-	if (n > r->left)
-		n = r->left;
-	memcpy(dst, r->p, n);
-	r->p += n;
-	r->left -= n;
-	return n;
+	long code = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	if (rc == CURLE_OK) {
+		it->ok = true;
+		return;
+	}
+	snprintf(it->error, sizeof it->error, "SMTP: %s (reply %ld)", curl_easy_strerror(rc), code);
+	if (code >= 500 && code < 600)
+		it->permanent = true;
+	else if (code == 0 || rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+		 rc == CURLE_OPERATION_TIMEDOUT)
+		s->down = true;
 }
 
-void outbox_smtp_send(struct outbox_smtp *s, struct outbox_item *it)
+/* The body, then a pause before the end until the slot has the turn:
+ * libcurl sends the final "." only once this returns 0. */
+static size_t slot_read(char *dst, size_t size, size_t nmemb, void *arg)
+{
+	struct smtp_slot *sl = arg;
+	size_t n = size * nmemb;
+	if (sl->off < sl->msg.len) {
+		if (n > sl->msg.len - sl->off)
+			n = sl->msg.len - sl->off;
+		memcpy(dst, sl->msg.p + sl->off, n);
+		sl->off += n;
+		return n;
+	}
+	if (sl->may_end)
+		return 0;
+	sl->at_end = true;
+	return CURL_READFUNC_PAUSE;
+}
+
+/* Starts the item on a free slot; false when it could not be started (its
+ * outcome is then set). */
+static bool slot_start(struct outbox_smtp *s, struct smtp_slot *sl, struct outbox_item *it, size_t order)
 {
 	it->ok = it->permanent = false;
-	if (!s || !s->h) {
+	if (!sl->h)
+		sl->h = curl_easy_init();
+	if (!sl->h) {
 		snprintf(it->error, sizeof it->error, "out of memory");
-		return;
+		return false;
 	}
-	if (s->down) {
-		snprintf(it->error, sizeof it->error, "not tried: the mail server could not be reached");
-		return;
-	}
-	struct buf msg;
-	buf_init(&msg);
-	outbox_mail_render(s->cfg, it, bw_now(), &msg);
-	char from[LIM_EMAIL + 3], rcpt[OUTBOX_ADDRESS_MAX + 3];
-	snprintf(from, sizeof from, "<%s>", s->cfg->mail_from);
-	snprintf(rcpt, sizeof rcpt, "<%s>", it->recipient);
-	struct curl_slist *to = curl_slist_append(NULL, rcpt);
-	struct reader rd = { msg.p, msg.len };
-	CURL *h = s->h;
+	sl->it = it;
+	sl->order = order;
+	sl->off = 0;
+	sl->at_end = sl->may_end = false;
+	sl->msg.len = 0;
+	outbox_mail_render(s->cfg, it, bw_now(), &sl->msg);
+	snprintf(sl->from, sizeof sl->from, "<%s>", s->cfg->mail_from);
+	snprintf(sl->to, sizeof sl->to, "<%s>", it->recipient);
+	curl_slist_free_all(sl->rcpt);
+	sl->rcpt = curl_slist_append(NULL, sl->to);
+	CURL *h = sl->h;
 	curl_easy_setopt(h, CURLOPT_URL, s->cfg->smtp_url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, to);
-	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(h, CURLOPT_READDATA, &rd);
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, sl->from);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, sl->rcpt);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, slot_read);
+	curl_easy_setopt(h, CURLOPT_READDATA, sl);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg.len);
-	CURLcode rc = curl_easy_perform(h);
-	long code = 0;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	if (rc == CURLE_OK) {
-		it->ok = true;
-	} else {
-		snprintf(it->error, sizeof it->error, "SMTP: %s (reply %ld)", curl_easy_strerror(rc), code);
-		if (code >= 500 && code < 600)
-			it->permanent = true;
-		else if (code == 0 || rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-			 rc == CURLE_OPERATION_TIMEDOUT)
-			s->down = true;
+	/* no size given: libcurl must ask for the end, which is where we hold */
+	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)-1);
+	if (!sl->rcpt || curl_multi_add_handle(s->multi, h) != CURLM_OK) {
+		snprintf(it->error, sizeof it->error, "out of memory");
+		sl->it = NULL;
+		return false;
 	}
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, NULL);
-	curl_slist_free_all(to);
-	buf_free(&msg);
+	return true;
+}
+
+/* Gives the turn to the earliest message waiting at its end, if no message
+ * holds it. */
+static void turn_pass(struct outbox_smtp *s, int *turn)
+{
+	if (*turn >= 0)
+		return;
+	int best = -1;
+	for (int i = 0; i < OUTBOX_SMTP_CONNS; i++) {
+		struct smtp_slot *sl = &s->slots[i];
+		if (sl->it && sl->at_end && !sl->may_end && (best < 0 || sl->order < s->slots[best].order))
+			best = i;
+	}
+	if (best < 0)
+		return;
+	*turn = best;
+	s->slots[best].may_end = true;
+	curl_easy_pause(s->slots[best].h, CURLPAUSE_CONT);
+}
+
+bool outbox_smtp_send_batch(struct outbox_smtp *s, struct outbox_item **items, size_t n,
+			    bool (*record)(struct outbox_item *it, void *arg), void *arg)
+{
+	if (n == 0)
+		return true;
+	if (s && !s->multi) {
+		s->multi = curl_multi_init();
+		if (s->multi)
+			curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)OUTBOX_SMTP_CONNS);
+	}
+	if (!s || !s->multi) {
+		for (size_t i = 0; i < n; i++) {
+			items[i]->ok = items[i]->permanent = false;
+			snprintf(items[i]->error, sizeof items[i]->error, "out of memory");
+			if (!record(items[i], arg))
+				return false;
+		}
+		return true;
+	}
+	size_t next = 0, active = 0;
+	int turn = -1;
+	bool ok = true;
+	while (ok && (active > 0 || next < n)) {
+		/* fill the free slots; once the server is down the rest are not tried */
+		for (int i = 0; ok && i < OUTBOX_SMTP_CONNS && next < n; i++) {
+			struct smtp_slot *sl = &s->slots[i];
+			if (sl->it)
+				continue;
+			struct outbox_item *it = items[next];
+			size_t order = next++;
+			if (s->down) {
+				it->ok = it->permanent = false;
+				snprintf(it->error, sizeof it->error, "not tried: the mail server could not be reached");
+				ok = record(it, arg);
+			} else if (slot_start(s, sl, it, order)) {
+				active++;
+			} else {
+				ok = record(it, arg);
+			}
+		}
+		if (!ok || active == 0)
+			continue;
+		turn_pass(s, &turn);
+		int running = 0;
+		curl_multi_perform(s->multi, &running);
+		CURLMsg *m;
+		int left;
+		while ((m = curl_multi_info_read(s->multi, &left))) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			int i = 0;
+			while (i < OUTBOX_SMTP_CONNS && s->slots[i].h != m->easy_handle)
+				i++;
+			if (i == OUTBOX_SMTP_CONNS || !s->slots[i].it)
+				continue;
+			struct smtp_slot *sl = &s->slots[i];
+			CURLcode rc = m->data.result;
+			struct outbox_item *it = sl->it;
+			smtp_outcome(s, it, sl->h, rc);
+			curl_multi_remove_handle(s->multi, sl->h);
+			sl->it = NULL;
+			active--;
+			/* recorded before the turn passes: the bound on resending */
+			if (ok)
+				ok = record(it, arg);
+			if (i == turn)
+				turn = -1;
+		}
+		if (!ok)
+			break;
+		turn_pass(s, &turn);
+		if (active > 0)
+			curl_multi_poll(s->multi, NULL, 0, 1000, NULL);
+	}
+	/* after a failure to record, the messages still out have not been
+	 * accepted (none has the turn): they stay claimed until their lease
+	 * runs out, then are sent again */
+	for (int i = 0; i < OUTBOX_SMTP_CONNS; i++) {
+		struct smtp_slot *sl = &s->slots[i];
+		if (sl->it) {
+			curl_multi_remove_handle(s->multi, sl->h);
+			sl->it = NULL;
+		}
+	}
+	return ok;
 }

@@ -10,9 +10,12 @@
  * (advisory revision, organisation, channel, recipient) in the publisher's
  * transaction with INSERT ... SELECT; a worker claims due rows with a lease,
  * sends each with its idempotency key (Message-ID, Idempotency-Key header,
- * Notify reference) and marks it sent at once. The one window no sender can
- * close is a crash after the receiver accepted and before the mark: the
- * message is sent again with the same key, so the receiver can drop it.
+ * Notify reference) and marks it sent at once (e-mails go over a few
+ * connections at once, but only one at a time may pass the point where the
+ * server accepts it before the previous one is marked). The one window no
+ * sender can close is a crash after the receiver accepted and before the
+ * mark: the message is sent again with the same key, so the receiver can
+ * drop it.
  */
 #ifndef BW_ALERTS_OUTBOX_H
 #define BW_ALERTS_OUTBOX_H
@@ -38,6 +41,7 @@ void outbox_register(void);
 #define OUTBOX_BACKOFF_CAP   1800
 #define OUTBOX_LEASE_S       120      /* a claimed batch must be sent within */
 #define OUTBOX_BATCH         200
+#define OUTBOX_SMTP_CONNS    4        /* connections a batch of e-mails uses at once */
 
 /* ---- enqueueing (inside the caller's transaction) ---- */
 
@@ -119,10 +123,19 @@ int outbox_send_due(struct db *db, int max, struct bw_error *err);
 /* ---- channels (deliver_*.c): each sets it->ok / permanent / error ---- */
 /* libcurl's global set-up, once per process (thread-safe). */
 void outbox_curl_init(void);
-struct outbox_smtp;       /* one SMTP connection kept across a batch */
+struct outbox_smtp;       /* a few SMTP connections kept across a batch */
 struct outbox_smtp *outbox_smtp_open(const struct outbox_config *cfg);
-void outbox_smtp_send(struct outbox_smtp *s, struct outbox_item *it);
 void outbox_smtp_close(struct outbox_smtp *s);
+/*
+ * Sends the e-mail items over up to OUTBOX_SMTP_CONNS connections at once
+ * and calls record(it, arg) with each outcome as it is known. A message is
+ * let past the end of its body (where the server accepts it) only after the
+ * previous accepted message's record() has returned, so record() must make
+ * the outcome durable: then at most one accepted message is ever unrecorded.
+ * Stops when record() returns false (the rest stay claimed); false then.
+ */
+bool outbox_smtp_send_batch(struct outbox_smtp *s, struct outbox_item **items, size_t n,
+			    bool (*record)(struct outbox_item *it, void *arg), void *arg);
 /* The RFC 5322 message for an item (exposed for tests). */
 void outbox_mail_render(const struct outbox_config *cfg, const struct outbox_item *it, int64_t now,
 			struct buf *out);

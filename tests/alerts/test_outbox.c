@@ -4,8 +4,9 @@
  * signature and Notify token formats, and on a database (SQLite, or the
  * PostgreSQL that BULWARK_TEST_DB names): the publish fan-out and its
  * idempotency keys, escalations, claiming under a lease, permanent and
- * passing failures, real SMTP to a small in-process server (one connection
- * per batch, a 5xx refusal, a server that is down), the inbox, contacts and
+ * passing failures, real SMTP to a small in-process server (a few kept-open
+ * connections per batch, the turn that lets one message at a time be
+ * accepted, a 5xx refusal, a server that is down), the inbox, contacts and
  * the demo seed.
  */
 #include <arpa/inet.h>
@@ -492,30 +493,64 @@ static void claim_lease_finish(void **state)
 	}
 	assert_int_equal(count(db, "SELECT count(*) FROM deliveries WHERE state = 'failed'"), 4);
 	assert_int_equal(count(db, "SELECT count(*) FROM deliveries WHERE state IN ('queued', 'sending')"), 0);
+
+	/* a delivery whose workers died on every attempt is failed by the next
+	 * claim rather than sent again; one with an attempt left is claimed */
+	st = db_prep(db, "UPDATE deliveries SET state = 'sending', next_at = 0, last_error = NULL,"
+			 " attempts = CASE WHEN id = ?1 THEN ?2 ELSE ?2 - 1 END WHERE id IN (?1, ?3)");
+	db_bind_i64(st, 1, it[0].id);
+	db_bind_i64(st, 2, OUTBOX_ATTEMPTS_MAX);
+	db_bind_i64(st, 3, it[1].id);
+	assert_int_equal(db_step(st), DB_DONE);
+	struct outbox_item *it4;
+	size_t n4;
+	assert_int_equal(outbox_claim(db, 10, 60, OUTBOX_EMAIL | OUTBOX_SMS | OUTBOX_WEBHOOK, &a, &it4, &n4, &err), BW_OK);
+	assert_int_equal(n4, 1);
+	assert_int_equal(it4[0].id, it[1].id);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM deliveries WHERE id = %lld AND state = 'failed'"
+		 " AND last_error = 'lease expired too many times'", (long long)it[0].id);
+	assert_int_equal(count(db, sql), 1);
 	clock_set(0);
 	arena_free(&a);
 	db_close(db);
 }
 
-/* ---- a small SMTP server in a thread: accepts on 127.0.0.1, says 550 to
- * recipients starting "reject", records each message and connection ---- */
+/* ---- a small SMTP server: accepts on 127.0.0.1, one thread per
+ * connection (the outbox uses a few at once), says 550 to recipients
+ * starting "reject", records each message and connection, and checks at
+ * each end of data that every message it accepted before has been
+ * recorded by the sender (counted by the test's own record callback) ---- */
+
+#define SINK_CONNS 16
 
 struct sink {
 	int fd;
 	int port;
 	pthread_t th;
+	pthread_t conn_th[SINK_CONNS];
+	int conn_fd[SINK_CONNS];
+	pthread_mutex_t mu;
 	int connections;
+	int open_now, open_max;   /* connections open at once */
 	int messages;
-	char ids[16][128];      /* Message-IDs, in order */
+	char ids[16][128];        /* Message-IDs, in order */
 	char rcpts[16][128];
+	int reply_delay_us;       /* before the 250 that accepts a message */
+	int recorded_ok;          /* accepted messages the sender has recorded */
+	int unrecorded_max;       /* most accepted-but-unrecorded seen at an acceptance */
 	bool stop;
+};
+
+struct sink_conn {
+	struct sink *s;
+	int fd;
 };
 
 static bool read_line(int fd, char *out, size_t n)
 {
 	size_t k = 0;
-	char c;
 	while (k + 1 < n) {
+		char c;
 		ssize_t r = recv(fd, &c, 1, 0);
 		if (r <= 0)
 			return false;
@@ -533,59 +568,93 @@ static void say(int fd, const char *s)
 	(void)r;
 }
 
+static void *sink_serve(void *arg)
+{
+	struct sink_conn *sc = arg;
+	struct sink *s = sc->s;
+	int c = sc->fd;
+	free(sc);
+	say(c, "220 sink ESMTP\r\n");
+	char line[2048], rcpt[128] = "", id[128] = "";
+	bool data = false;
+	while (read_line(c, line, sizeof line)) {
+		if (data) {
+			if (strcmp(line, ".\r\n") == 0) {
+				data = false;
+				pthread_mutex_lock(&s->mu);
+				/* this one is accepted now: how many accepted before are not yet recorded? */
+				int unrecorded = s->messages - s->recorded_ok;
+				if (unrecorded > s->unrecorded_max)
+					s->unrecorded_max = unrecorded;
+				if (s->messages < 16) {
+					snprintf(s->rcpts[s->messages], sizeof s->rcpts[0], "%s", rcpt);
+					snprintf(s->ids[s->messages], sizeof s->ids[0], "%s", id);
+				}
+				s->messages++;
+				pthread_mutex_unlock(&s->mu);
+				if (s->reply_delay_us)
+					usleep((useconds_t)s->reply_delay_us);
+				say(c, "250 queued\r\n");
+			} else if (strncasecmp(line, "Message-ID: ", 12) == 0) {
+				snprintf(id, sizeof id, "%.*s", (int)strcspn(line + 12, "\r\n"), line + 12);
+			}
+			continue;
+		}
+		if (strncasecmp(line, "EHLO", 4) == 0)
+			say(c, "250-sink\r\n250 8BITMIME\r\n");
+		else if (strncasecmp(line, "MAIL FROM:", 10) == 0)
+			say(c, "250 ok\r\n");
+		else if (strncasecmp(line, "RCPT TO:", 8) == 0) {
+			snprintf(rcpt, sizeof rcpt, "%.*s", (int)strcspn(line + 8, "\r\n"), line + 8);
+			say(c, strstr(line, "<reject") ? "550 no such mailbox\r\n" : "250 ok\r\n");
+		} else if (strncasecmp(line, "DATA", 4) == 0) {
+			data = true;
+			id[0] = '\0';
+			say(c, "354 go on\r\n");
+		} else if (strncasecmp(line, "RSET", 4) == 0 || strncasecmp(line, "NOOP", 4) == 0)
+			say(c, "250 ok\r\n");
+		else if (strncasecmp(line, "QUIT", 4) == 0) {
+			say(c, "221 bye\r\n");
+			break;
+		} else
+			say(c, "502 no\r\n");
+	}
+	pthread_mutex_lock(&s->mu);
+	s->open_now--;
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
 static void *sink_run(void *arg)
 {
 	struct sink *s = arg;
 	for (;;) {
 		int c = accept(s->fd, NULL, NULL);
-		if (c < 0 || s->stop) {
+		if (c < 0 || s->stop || s->connections == SINK_CONNS) {
 			if (c >= 0)
 				close(c);
-			return NULL;
+			if (c < 0 || s->stop)
+				return NULL;
+			continue;
 		}
-		s->connections++;
-		say(c, "220 sink ESMTP\r\n");
-		char line[2048], rcpt[128] = "";
-		bool data = false;
-		while (read_line(c, line, sizeof line)) {
-			if (data) {
-				if (strcmp(line, ".\r\n") == 0) {
-					data = false;
-					if (s->messages < 16)
-						snprintf(s->rcpts[s->messages], sizeof s->rcpts[0], "%s", rcpt);
-					s->messages++;
-					say(c, "250 queued\r\n");
-				} else if (strncasecmp(line, "Message-ID: ", 12) == 0 && s->messages < 16) {
-					snprintf(s->ids[s->messages], sizeof s->ids[0], "%.*s", (int)strcspn(line + 12, "\r\n"),
-						 line + 12);
-				}
-				continue;
-			}
-			if (strncasecmp(line, "EHLO", 4) == 0)
-				say(c, "250-sink\r\n250 8BITMIME\r\n");
-			else if (strncasecmp(line, "MAIL FROM:", 10) == 0)
-				say(c, "250 ok\r\n");
-			else if (strncasecmp(line, "RCPT TO:", 8) == 0) {
-				snprintf(rcpt, sizeof rcpt, "%.*s", (int)strcspn(line + 8, "\r\n"), line + 8);
-				say(c, strstr(line, "<reject") ? "550 no such mailbox\r\n" : "250 ok\r\n");
-			} else if (strncasecmp(line, "DATA", 4) == 0) {
-				data = true;
-				say(c, "354 go on\r\n");
-			} else if (strncasecmp(line, "RSET", 4) == 0 || strncasecmp(line, "NOOP", 4) == 0)
-				say(c, "250 ok\r\n");
-			else if (strncasecmp(line, "QUIT", 4) == 0) {
-				say(c, "221 bye\r\n");
-				break;
-			} else
-				say(c, "502 no\r\n");
-		}
-		close(c);
+		struct sink_conn *sc = malloc(sizeof *sc);
+		assert_non_null(sc);
+		sc->s = s;
+		sc->fd = c;
+		pthread_mutex_lock(&s->mu);
+		int k = s->connections++;
+		s->conn_fd[k] = c;
+		if (++s->open_now > s->open_max)
+			s->open_max = s->open_now;
+		pthread_mutex_unlock(&s->mu);
+		assert_int_equal(pthread_create(&s->conn_th[k], NULL, sink_serve, sc), 0);
 	}
 }
 
 static void sink_start(struct sink *s)
 {
 	memset(s, 0, sizeof *s);
+	pthread_mutex_init(&s->mu, NULL);
 	s->fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(s->fd >= 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -608,7 +677,75 @@ static void sink_stop(struct sink *s)
 		shutdown(s->fd, SHUT_RDWR);
 	close(c);
 	pthread_join(s->th, NULL);
+	/* the sender has closed its connections (or left them idle): end them */
+	for (int i = 0; i < s->connections; i++) {
+		shutdown(s->conn_fd[i], SHUT_RDWR);
+		pthread_join(s->conn_th[i], NULL);
+		close(s->conn_fd[i]);
+	}
 	close(s->fd);
+	pthread_mutex_destroy(&s->mu);
+}
+
+/* The record callback of smtp_turns: a slow commit, counted by the sink. */
+static bool slow_record(struct outbox_item *it, void *arg)
+{
+	struct sink *s = arg;
+	usleep(3000);
+	if (it->ok) {
+		pthread_mutex_lock(&s->mu);
+		s->recorded_ok++;
+		pthread_mutex_unlock(&s->mu);
+	}
+	return true;
+}
+
+/* Several connections at once, yet a message is accepted only after every
+ * message accepted before it was recorded: what bounds resending after a
+ * crash to the one message in flight. */
+static void smtp_turns(void **state)
+{
+	(void)state;
+	struct sink s;
+	sink_start(&s);
+	s.reply_delay_us = 2000;
+	struct outbox_config cfg;
+	outbox_config_from_env(&cfg);
+	snprintf(cfg.smtp_url, sizeof cfg.smtp_url, "smtp://127.0.0.1:%d", s.port);
+	snprintf(cfg.mail_from, sizeof cfg.mail_from, "alerts@bulwark.test");
+	snprintf(cfg.mail_host, sizeof cfg.mail_host, "bulwark.test");
+	enum { N = 24 };
+	struct outbox_item items[N];
+	struct outbox_item *p[N];
+	char keys[N][48], rcpts[N][64];
+	for (int i = 0; i < N; i++) {
+		memset(&items[i], 0, sizeof items[i]);
+		snprintf(keys[i], sizeof keys[i], "CC-0009.r1.published.%d.%d", 100 + i, i + 1);
+		/* one refused recipient: it fails before its data, and does not stall the others */
+		snprintf(rcpts[i], sizeof rcpts[i], "%s%d@org.example.nhs.uk", i == 7 ? "reject" : "lead", i);
+		items[i] = (struct outbox_item){ .id = i + 1, .org_id = 100 + i, .revision = 1, .attempts = 1,
+						 .channel = OUTBOX_EMAIL, .key = keys[i], .recipient = rcpts[i],
+						 .advisory_id = "CC-0009", .reason = "published", .org_code = "X1",
+						 .org_name = "Org", .title = "Turns", .summary = "", .type = "alert",
+						 .severity = "", .link = "http://localhost/advisories/CC-0009" };
+		p[i] = &items[i];
+	}
+	struct outbox_smtp *smtp = outbox_smtp_open(&cfg);
+	assert_true(outbox_smtp_send_batch(smtp, p, N, slow_record, &s));
+	outbox_smtp_close(smtp);
+	sink_stop(&s);
+	assert_int_equal(s.messages, N - 1);
+	assert_int_equal(s.recorded_ok, N - 1);
+	assert_false(items[7].ok);
+	assert_true(items[7].permanent);
+	for (int i = 0; i < N; i++)
+		if (i != 7)
+			assert_true(items[i].ok);
+	/* it did use several connections at once (a refusal may cost one) ... */
+	assert_true(s.open_max > 1 && s.open_max <= OUTBOX_SMTP_CONNS);
+	assert_true(s.connections <= OUTBOX_SMTP_CONNS + 1);
+	/* ... and never let a message be accepted while another accepted one was unrecorded */
+	assert_int_equal(s.unrecorded_max, 0);
 }
 
 static void send_over_smtp(void **state)
@@ -634,9 +771,9 @@ static void send_over_smtp(void **state)
 	cfg.notify_key[0] = '\0';
 	outbox_config_set(&cfg);
 	assert_int_equal(outbox_send_due(db, 100, &err), 3);
-	/* three delivered over one connection, each with its key as Message-ID */
+	/* three delivered over a few kept-open connections, each with its key as Message-ID */
 	assert_int_equal(s.messages, 3);
-	assert_int_equal(s.connections, 1);
+	assert_true(s.connections >= 1 && s.connections <= OUTBOX_SMTP_CONNS);
 	assert_int_equal(count(db, "SELECT count(*) FROM deliveries WHERE state = 'sent'"), 3);
 	for (int i = 0; i < 3; i++) {
 		char sql[512];
@@ -824,6 +961,7 @@ int main(void)
 		cmocka_unit_test(escalations),
 		cmocka_unit_test(claim_lease_finish),
 		cmocka_unit_test(send_over_smtp),
+		cmocka_unit_test(smtp_turns),
 		cmocka_unit_test(webhook_unreachable),
 		cmocka_unit_test(inbox_and_contacts),
 		cmocka_unit_test(demo_seed),
