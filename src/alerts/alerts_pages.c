@@ -1199,77 +1199,91 @@ static void post_bulk(struct ctx *c)
 
 /* ---- roll-up, drill-down, chart, league table, CSV ---- */
 
-struct rollup {
-	int64_t total, ack_on_time, ack_late, ack_overdue, ack_waiting, applicable, not_applicable, remediated, mitigated,
-		accepted, update_overdue, closed;
-};
-
-static void rollup_counts(struct ctx *c, const char *id, const char *lo, const char *hi, struct rollup *r)
-{
-	memset(r, 0, sizeof *r);
-	struct db_stmt *st = db_prep(c->db, "SELECT count(*),"
-		" coalesce(sum(CASE WHEN r.acknowledged_at IS NOT NULL AND (r.ack_due IS NULL OR r.acknowledged_at <= r.ack_due) THEN 1 ELSE 0 END), 0),"
-		" coalesce(sum(CASE WHEN r.acknowledged_at IS NOT NULL AND r.acknowledged_at > r.ack_due THEN 1 ELSE 0 END), 0),"
-		" coalesce(sum(CASE WHEN r.acknowledged_at IS NULL AND r.state = 'issued' AND r.ack_due < ?3 THEN 1 ELSE 0 END), 0),"
-		" coalesce(sum(CASE WHEN r.acknowledged_at IS NULL AND r.state = 'issued' AND (r.ack_due IS NULL OR r.ack_due >= ?3) THEN 1 ELSE 0 END), 0),"
-		" coalesce(sum(CASE WHEN r.applicability = 'applicable' THEN 1 ELSE 0 END), 0),"
-		" coalesce(sum(CASE WHEN r.applicability = 'not_applicable' THEN 1 ELSE 0 END), 0),"
-		" coalesce(sum(CASE WHEN r.closure = 'remediated' THEN 1 ELSE 0 END), 0),"
-		" coalesce(sum(CASE WHEN r.closure = 'mitigated' THEN 1 ELSE 0 END), 0),"
-		" coalesce(sum(CASE WHEN r.closure = 'risk_accepted' THEN 1 ELSE 0 END), 0),"
-		" coalesce(sum(CASE WHEN r.state IN ('acknowledged', 'applicable') AND r.next_update_due < ?3 THEN 1 ELSE 0 END), 0),"
-		" coalesce(sum(CASE WHEN r.state = 'closed' THEN 1 ELSE 0 END), 0)"
-		" FROM advisory_responses r JOIN orgs o ON o.id = r.org_id WHERE r.advisory_id = ?4 AND o.path >= ?1 AND o.path < ?2");
-	db_bind_text(st, 1, lo);
-	db_bind_text(st, 2, hi);
-	db_bind_i64(st, 3, bw_now());
-	db_bind_text(st, 4, id);
-	if (db_step(st) != DB_ROW)
-		return;
-	int64_t *f[] = { &r->total, &r->ack_on_time, &r->ack_late, &r->ack_overdue, &r->ack_waiting, &r->applicable,
-			 &r->not_applicable, &r->remediated, &r->mitigated, &r->accepted, &r->update_overdue, &r->closed };
-	for (size_t i = 0; i < BW_NELEM(f); i++)
-		*f[i] = db_col_i64(st, (int)i);
-	db_reset(st);
-}
-
 #define CHART_DAYS 30
 #define CW 640
 #define CH 260
 #define CL 56
 #define CB 40
 
-/* Acknowledged and closed responses, day by day since publication, as an
- * inline SVG line chart (presentation attributes only: the CSP forbids
- * inline style) with the same figures in a table after it. */
-static void rollup_chart(struct ctx *c, const char *id, int64_t published, const char *lo, const char *hi, int64_t total)
+/* The counts and the chart's day-by-day figures, in one pass. */
+struct rollup {
+	int64_t total, ack_on_time, ack_late, ack_overdue, ack_waiting, applicable, not_applicable, remediated, mitigated,
+		accepted, update_overdue, closed;
+	int days;                             /* since publication, at most CHART_DAYS */
+	int64_t ack[CHART_DAYS + 1], closed_by[CHART_DAYS + 1];   /* cumulative */
+};
+
+static bool text_is(struct db_stmt *st, int col, const char *v)
 {
-	int64_t ack[CHART_DAYS + 1] = { 0 }, closed[CHART_DAYS + 1] = { 0 };
+	const char *t = db_col_text(st, col);
+	return t && strcmp(t, v) == 0;
+}
+
+/* One read of the responses in the subtree, counted here rather than with
+ * a dozen CASE sums in SQL (which cost SQLite three times as much) and
+ * shared by the counts and the chart: a national advisory has one row per
+ * organisation, ~60,000. */
+static void rollup_counts(struct ctx *c, const char *id, int64_t published, const char *lo, const char *hi,
+			  struct rollup *r)
+{
+	memset(r, 0, sizeof *r);
 	int64_t now = bw_now();
-	int days = published && now > published ? (int)((now - published) / 86400) : 0;
-	if (days > CHART_DAYS)
-		days = CHART_DAYS;
-	struct db_stmt *st = db_prep(c->db, "SELECT coalesce(r.acknowledged_at, 0), coalesce(r.closed_at, 0)"
+	r->days = published && now > published ? (int)((now - published) / 86400) : 0;
+	if (r->days > CHART_DAYS)
+		r->days = CHART_DAYS;
+	struct db_stmt *st = db_prep(c->db, "SELECT r.acknowledged_at, r.ack_due, r.state, r.applicability, r.closure,"
+					    " r.next_update_due, r.closed_at"
 					    " FROM advisory_responses r JOIN orgs o ON o.id = r.org_id"
 					    " WHERE r.advisory_id = ?3 AND o.path >= ?1 AND o.path < ?2");
 	db_bind_text(st, 1, lo);
 	db_bind_text(st, 2, hi);
 	db_bind_text(st, 3, id);
 	while (db_step(st) == DB_ROW) {
-		int64_t a = db_col_i64(st, 0), z = db_col_i64(st, 1);
-		if (a) {
-			int64_t d = a < published ? 0 : (a - published) / 86400;
-			ack[d > days ? days : d]++;
+		r->total++;
+		bool acked = !db_col_isnull(st, 0), has_due = !db_col_isnull(st, 1);
+		int64_t ack = acked ? db_col_i64(st, 0) : 0, due = has_due ? db_col_i64(st, 1) : 0;
+		bool issued = text_is(st, 2, "issued"), closed = text_is(st, 2, "closed");
+		bool open = text_is(st, 2, "acknowledged") || text_is(st, 2, "applicable");
+		if (acked && (!has_due || ack <= due))
+			r->ack_on_time++;
+		if (acked && has_due && ack > due)
+			r->ack_late++;
+		if (!acked && issued && has_due && due < now)
+			r->ack_overdue++;
+		if (!acked && issued && (!has_due || due >= now))
+			r->ack_waiting++;
+		r->applicable += text_is(st, 3, "applicable");
+		r->not_applicable += text_is(st, 3, "not_applicable");
+		r->remediated += text_is(st, 4, "remediated");
+		r->mitigated += text_is(st, 4, "mitigated");
+		r->accepted += text_is(st, 4, "risk_accepted");
+		if (open && !db_col_isnull(st, 5) && db_col_i64(st, 5) < now)
+			r->update_overdue++;
+		r->closed += closed;
+		int64_t z = db_col_isnull(st, 6) ? 0 : db_col_i64(st, 6);
+		if (ack) {
+			int64_t d = ack < published ? 0 : (ack - published) / 86400;
+			r->ack[d > r->days ? r->days : d]++;
 		}
 		if (z) {
 			int64_t d = z < published ? 0 : (z - published) / 86400;
-			closed[d > days ? days : d]++;
+			r->closed_by[d > r->days ? r->days : d]++;
 		}
 	}
-	for (int d = 1; d <= days; d++) {
-		ack[d] += ack[d - 1];
-		closed[d] += closed[d - 1];
+	for (int d = 1; d <= r->days; d++) {
+		r->ack[d] += r->ack[d - 1];
+		r->closed_by[d] += r->closed_by[d - 1];
 	}
+}
+
+/* Acknowledged and closed responses, day by day since publication, as an
+ * inline SVG line chart (presentation attributes only: the CSP forbids
+ * inline style) with the same figures in a table after it. */
+static void rollup_chart(struct ctx *c, const struct rollup *r)
+{
+	const int64_t *ack = r->ack, *closed = r->closed_by;
+	int days = r->days;
+	int64_t total = r->total;
 	struct buf *b = &c->resp->body;
 	int64_t top = total > 0 ? total : 1;
 	int pw = CW - CL - 16, ph = CH - CB - 16;
@@ -1353,7 +1367,7 @@ static void get_rollup(struct ctx *c)
 	char lo[256], hi[256];
 	orgs_subtree_bounds(o.path, lo, hi);
 	struct rollup r;
-	rollup_counts(c, adv.id, lo, hi, &r);
+	rollup_counts(c, adv.id, adv.published_at, lo, hi, &r);
 	struct web_link crumbs[] = { { "Advisories", "/advisories" }, { adv.id, arena_printf(c->arena, "/advisories/%s", adv.id) } };
 	ctx_page_begin(c, arena_printf(c->arena, "Responses to %s - %s", adv.id, o.name), crumbs, 2, NULL, 0);
 	struct buf *b = &c->resp->body;
@@ -1387,14 +1401,19 @@ static void get_rollup(struct ctx *c)
 	}
 	web_table_end(&t);
 	html_raw(b, "<h2>Over time</h2>");
-	rollup_chart(c, adv.id, adv.published_at, lo, hi, r.total);
+	rollup_chart(c, &r);
 
 	const char *filter = drill_filter(c);
 	int64_t page = pages_page_number(c);
-	struct db_stmt *st = db_prep(c->db, "SELECT count(*)" DRILL_FROM);
-	drill_bind(st, lo, hi, adv.id, filter);
-	int64_t total = db_step(st) == DB_ROW ? db_col_i64(st, 0) : 0;
-	db_reset(st);
+	/* unfiltered, the drill-down lists every response counted above */
+	int64_t total = r.total;
+	struct db_stmt *st;
+	if (*filter) {
+		st = db_prep(c->db, "SELECT count(*)" DRILL_FROM);
+		drill_bind(st, lo, hi, adv.id, filter);
+		total = db_step(st) == DB_ROW ? db_col_i64(st, 0) : 0;
+		db_reset(st);
+	}
 	html_raw(b, "<h2 id=\"drill\">Organisations</h2>");
 	st = db_prep(c->db, "SELECT o.code, o.name, r.state, r.closure, coalesce(r.ack_due, 0), coalesce(r.acknowledged_at, 0),"
 			    " coalesce(r.next_update_due, 0), coalesce(r.on_behalf_of, ''), r.escalation" DRILL_FROM
