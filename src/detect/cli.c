@@ -374,10 +374,12 @@ int detect_cli(int argc, char **argv)
 	/* summary: by level, then the rules that fired */
 	static const char *levels[] = { "critical", "high", "medium", "low", "informational" };
 	fprintf(stderr, "detect: %llu events, %llu findings; skipped: %llu damaged, %llu oversize, "
-			"%llu bad UTF-8; evaluated with a value cut at %d KiB: %llu\n",
+			"%llu bad UTF-8; evaluated cut (a value past %d KiB, a record past %d MiB "
+			"or %d fields): %llu\n",
 		(unsigned long long)tot.events, (unsigned long long)tot.findings,
 		(unsigned long long)tot.bad_records, (unsigned long long)tot.oversize,
 		(unsigned long long)tot.bad_utf8, DETECT_LIM_VALUE / 1024,
+		DETECT_LIM_RECORD / (1024 * 1024), DETECT_LIM_FIELDS,
 		(unsigned long long)tot.truncated);
 	for (size_t l = 0; l < BW_NELEM(levels); l++) {
 		uint64_t n = 0;

@@ -77,11 +77,12 @@ struct detect_stats {
 	uint64_t events;         /* records evaluated */
 	uint64_t findings;
 	uint64_t bad_records;    /* invalid JSON, unreadable EVTX records, bad XML */
-	uint64_t oversize;       /* records over the limits (size, fields, depth), skipped */
+	uint64_t oversize;       /* records over the size or depth limits, skipped */
 	uint64_t bad_utf8;       /* records with invalid UTF-8, skipped */
 	uint64_t rules_evaluated;/* rule evaluations (fast path: after the prefilter) */
 	uint64_t truncated;      /* damaged but evaluated: a value over DETECT_LIM_VALUE,
-				  * matched on its first DETECT_LIM_VALUE bytes */
+				  * matched on its first DETECT_LIM_VALUE bytes, or more
+				  * than DETECT_LIM_FIELDS fields, the first ones kept */
 };
 
 enum detect_mode {

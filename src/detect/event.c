@@ -20,8 +20,11 @@ void det_event_init(struct det_event *ev, uint32_t nfields)
 	ev->slot_gen = calloc(ev->nslots, sizeof *ev->slot_gen);
 	ev->lay_end = calloc(DETECT_LIM_FIELDS, sizeof *ev->lay_end);
 	ev->lay_field = calloc(DETECT_LIM_FIELDS, sizeof *ev->lay_field);
-	if (!ev->v || !ev->slot || !ev->slot_gen || !ev->lay_end || !ev->lay_field)
+	ev->keys = calloc(DET_KEY_CACHE + DET_KEY_BY_NAME, sizeof *ev->keys);
+	if (!ev->v || !ev->slot || !ev->slot_gen || !ev->lay_end || !ev->lay_field || !ev->keys)
 		abort();
+	for (uint32_t i = 0; i < DET_KEY_CACHE + DET_KEY_BY_NAME; i++)
+		ev->keys[i].n = UINT32_MAX;
 	buf_init(&ev->scratch);
 	buf_init(&ev->low);
 	ev->md = pcre2_match_data_create(1, NULL);
@@ -36,6 +39,7 @@ void det_event_free(struct det_event *ev)
 	free(ev->slot_gen);
 	free(ev->lay_end);
 	free(ev->lay_field);
+	free(ev->keys);
 	buf_free(&ev->scratch);
 	buf_free(&ev->low);
 	pcre2_match_data_free(ev->md);
@@ -58,6 +62,8 @@ void det_event_reset(struct det_event *ev, size_t record_len)
 	ev->oversize = false;
 	ev->truncated = false;
 	ev->nlay = 0;
+	ev->rest_laid = false;
+	ev->nkeys = 0;
 	buf_reset(&ev->low);
 }
 
@@ -83,7 +89,9 @@ const struct det_value *det_event_get(const struct det_event *ev, uint32_t id)
 static bool push(struct det_event *ev, uint32_t id, const char *p, size_t n, bool null)
 {
 	if (ev->nv == DETECT_LIM_FIELDS) {
-		ev->oversize = true;
+		/* evaluated with the fields that fit, like a value cut at its
+		 * limit: a flood of fields must not hide the event */
+		ev->truncated = true;
 		return false;
 	}
 	uint32_t i = ev->nv++;
@@ -107,6 +115,21 @@ bool det_event_push(struct det_event *ev, uint32_t id, const char *p, size_t n, 
 	return push(ev, id, p, n, null);
 }
 
+static uint32_t field_id(const struct detect_engine *e, const char *name, size_t name_n)
+{
+	/* Defender and others write "Source Name"; Sigma says SourceName */
+	char nospace[256] = { 0 };
+	if (name_n < sizeof nospace && memchr(name, ' ', name_n)) {
+		size_t k = 0;
+		for (size_t i = 0; i < name_n; i++)
+			if (name[i] != ' ')
+				nospace[k++] = name[i];
+		name = nospace;
+		name_n = k;
+	}
+	return det_intern_find(&e->fields, name, name_n);
+}
+
 bool det_event_add(struct det_event *ev, const struct detect_engine *e, const char *name,
 		   size_t name_n, const char *p, size_t n, bool null)
 {
@@ -118,17 +141,37 @@ bool det_event_add(struct det_event *ev, const struct detect_engine *e, const ch
 			n--;
 		ev->truncated = true;
 	}
-	/* Defender and others write "Source Name"; Sigma says SourceName */
-	char nospace[256];
-	if (name_n < sizeof nospace && memchr(name, ' ', name_n)) {
-		size_t k = 0;
-		for (size_t i = 0; i < name_n; i++)
-			if (name[i] != ' ')
-				nospace[k++] = name[i];
-		name = nospace;
-		name_n = k;
+	struct det_key_slot *ks = ev->nkeys < DET_KEY_CACHE ? &ev->keys[ev->nkeys] : NULL;
+	ev->nkeys++;
+	uint32_t id;
+	if (ks && ks->n == name_n && memcmp(ks->key, name, name_n) == 0) {
+		id = ks->id;
+	} else {
+		/* events of another shape: by the name's length and a few bytes */
+		struct det_key_slot *kn = NULL;
+		if (name_n && name_n <= DET_KEY_MAX) {
+			unsigned char a = (unsigned char)name[0], b = (unsigned char)name[name_n - 1],
+				      c = (unsigned char)name[name_n / 2];
+			uint32_t h = ((uint32_t)name_n * 0x9e3779b1u) ^ a ^ (uint32_t)b << 3 ^
+				     (uint32_t)c << 6;
+			kn = &ev->keys[DET_KEY_CACHE + ((h ^ h >> 8) & (DET_KEY_BY_NAME - 1))];
+		}
+		if (kn && kn->n == name_n && memcmp(kn->key, name, name_n) == 0) {
+			id = kn->id;
+		} else {
+			id = field_id(e, name, name_n);
+			if (kn) {
+				memcpy(kn->key, name, name_n);
+				kn->n = (uint32_t)name_n;
+				kn->id = id;
+			}
+		}
+		if (ks && name_n <= DET_KEY_MAX) {
+			memcpy(ks->key, name, name_n);
+			ks->n = (uint32_t)name_n;
+			ks->id = id;
+		}
 	}
-	uint32_t id = det_intern_find(&e->fields, name, name_n);
 	if (!id && !e->keywords)
 		return true;
 	if (!push(ev, id, p, n, null))
@@ -169,45 +212,64 @@ void det_event_finish(struct det_event *ev, const struct detect_engine *e)
 	}
 }
 
+/* the values in (pass 0) or out of (pass 1) ev->lay_fields, from d on */
+static char *lay(struct det_event *ev, char *d, int pass)
+{
+	const uint8_t *fields = ev->lay_fields;
+	uint32_t k = ev->nlay;
+	for (uint32_t i = 0; i < ev->nv; i++) {
+		struct det_value *v = &ev->v[i];
+		if (fields && (fields[v->id] != 0) != (pass == 0)) {
+			if (pass == 0)
+				v->lp = NULL;
+			continue;
+		}
+		if (pass == 0) {
+			v->lp = d;
+			det_lower(d, v->p, v->n);
+		} else if (v->n) {
+			memcpy(d, v->p, v->n);
+		}
+		d += v->n;
+		ev->lay_end[k] = (uint32_t)(d - ev->low.p);
+		ev->lay_field[k++] = v->id;
+		*d++ = 0;
+	}
+	ev->nlay = k;
+	ev->low.len = (size_t)(d - ev->low.p);
+	return d;
+}
+
 void det_event_layout(struct det_event *ev, const uint8_t *fields, bool rest)
 {
 	size_t total = 1;
 	for (uint32_t i = 0; i < ev->nv; i++)
 		total += ev->v[i].n + 1;
 	buf_reset(&ev->low);
+	/* room for the rest too, so that laying it out later moves nothing */
 	buf_reserve(&ev->low, total);
-	char *d = ev->low.p;
-	uint32_t k = 0;
+	ev->nlay = 0;
 	ev->lay_fields = fields;
-	ev->rest_raw = fields && rest;
-	for (int pass = 0; pass < (fields && rest ? 2 : 1); pass++) {
-		for (uint32_t i = 0; i < ev->nv; i++) {
-			struct det_value *v = &ev->v[i];
-			if (fields && (fields[v->id] != 0) != (pass == 0)) {
-				if (pass == 0)
-					v->lp = NULL;
-				continue;
-			}
-			if (pass == 0) {
-				v->lp = d;
-				det_lower(d, v->p, v->n);
-			} else if (v->n) {
-				memcpy(d, v->p, v->n);
-			}
-			d += v->n;
-			ev->lay_end[k] = (uint32_t)(d - ev->low.p);
-			ev->lay_field[k++] = v->id;
-			*d++ = 0;
-		}
-		if (pass == 0)
-			ev->lay_split = (size_t)(d - ev->low.p);
-	}
-	ev->nlay = k;
-	ev->low.len = (size_t)(d - ev->low.p);
+	ev->rest_raw = false;
+	ev->rest_laid = !fields;
+	lay(ev, ev->low.p, 0);
+	ev->lay_split = ev->low.len;
+	if (fields && rest)
+		det_event_layout_rest(ev);
+}
+
+void det_event_layout_rest(struct det_event *ev)
+{
+	if (ev->rest_laid)
+		return;
+	ev->rest_laid = true;
+	ev->rest_raw = true;
+	lay(ev, ev->low.p + ev->low.len, 1);
 }
 
 void det_event_lower_rest(struct det_event *ev)
 {
+	det_event_layout_rest(ev);
 	if (!ev->rest_raw)
 		return;
 	ev->rest_raw = false;

@@ -160,6 +160,18 @@ struct det_value {
 	bool null;
 };
 
+/* the field id the n-th name of the previous events resolved to: events of
+ * one source name their fields in the same order, so most names are found
+ * by one short compare instead of a hash probe */
+#define DET_KEY_CACHE 256
+#define DET_KEY_MAX 48
+#define DET_KEY_BY_NAME 256        /* second chance, by a cheap hash of the name */
+struct det_key_slot {
+	uint32_t n;                /* UINT32_MAX: empty */
+	uint32_t id;
+	char key[DET_KEY_MAX];
+};
+
 struct det_event {
 	struct det_value *v;
 	uint32_t nv;
@@ -180,14 +192,19 @@ struct det_event {
 	bool has_eid;
 	uint32_t eid;
 	bool oversize;
-	bool truncated;            /* a value was cut at DETECT_LIM_VALUE */
+	bool truncated;            /* a value cut at DETECT_LIM_VALUE, or fields dropped */
+	bool rest_laid;            /* the values outside lay_fields are in low too */
+	struct det_key_slot *keys; /* DET_KEY_CACHE slots, by the name's order in the event,
+				    * then DET_KEY_BY_NAME by its length and bytes */
+	uint32_t nkeys;            /* names seen in this event */
 	pcre2_match_data *md;
 };
 
 void det_event_init(struct det_event *ev, uint32_t nfields);
 void det_event_free(struct det_event *ev);
 void det_event_reset(struct det_event *ev, size_t record_len);
-/* Adds a value; name need not be interned. Returns false when over limits. */
+/* Adds a value; name need not be interned. Returns false when over
+ * DETECT_LIM_FIELDS (the value is dropped, the event marked truncated). */
 bool det_event_add(struct det_event *ev, const struct detect_engine *e, const char *name,
 		   size_t name_n, const char *p, size_t n, bool null);
 /* After all values: aliases, channel/EventID routing keys. */
@@ -199,6 +216,9 @@ void det_event_finish(struct det_event *ev, const struct detect_engine *e);
  * caseless prefilter scans them, det_event_lower_rest folds them when such
  * a rule is evaluated). */
 void det_event_layout(struct det_event *ev, const uint8_t *fields, bool rest);
+/* The rest, after a layout without it: laid out as written. */
+void det_event_layout_rest(struct det_event *ev);
+/* The rest folded (laid out first if need be): before a keyword rule runs. */
 void det_event_lower_rest(struct det_event *ev);
 const struct det_value *det_event_get(const struct det_event *ev, uint32_t id);
 /* Adds a value under an interned id (rebuilding a logged event). */
@@ -251,6 +271,7 @@ struct det_alias {
 
 struct det_prefilter;
 struct det_pf_scratch;
+struct det_gate;
 
 /* A literal text (folded, >= DET_MIN_LITERAL bytes, no NUL): one prefilter
  * pattern, reported by its index. Its pairs are contiguous. */
@@ -288,6 +309,7 @@ struct det_plan {
 	uint32_t ntexts;
 	uint32_t *kw_texts;        /* what pf_kw looks for, sorted */
 	uint32_t nkw_texts;
+	struct det_gate *kw_gate;  /* pf_kw's texts, matched faster (gate.c), or NULL */
 	uint64_t rules_hash;
 };
 
@@ -393,6 +415,14 @@ typedef void (*det_pf_hit_fn)(void *ctx, uint32_t text, size_t end);
 void det_prefilter_scan(const struct det_prefilter *pf, struct det_pf_scratch *s,
 			const char *p, size_t n, det_pf_hit_fn fn, void *ctx);
 
+/* gate.c: a plan's few keyword literals over the values no rule names */
+/* NULL when the texts do not suit (too many, too short, no cheap anchors) */
+struct det_gate *det_gate_build(const struct det_text *texts, const uint32_t *ids, uint32_t n);
+void det_gate_free(struct det_gate *g);
+/* like det_prefilter_scan over text of any case: fn(ctx, text, end) per occurrence */
+void det_gate_scan(const struct det_gate *g, const char *p, size_t n, det_pf_hit_fn fn,
+		   void *ctx);
+
 /* json.c / evtx.c: readers; each record is handed to det_scanner_event() */
 struct det_reader_sink {
 	struct detect_scanner *s;
@@ -406,6 +436,10 @@ struct det_reader_sink {
 enum det_parse { PARSE_OK, PARSE_BAD, PARSE_OVERSIZE, PARSE_BAD_UTF8 };
 enum det_parse det_json_event(struct det_event *ev, const struct detect_engine *e,
 			      const char *p, size_t n);
+/* A record longer than DETECT_LIM_RECORD, its first n bytes: parsed as far
+ * as they go and marked truncated. */
+enum det_parse det_json_event_cut(struct det_event *ev, const struct detect_engine *e,
+				  const char *p, size_t n);
 enum det_parse det_xml_event(struct det_event *ev, const struct detect_engine *e,
 			     const char *xml, size_t n, void *xml_parser);
 void *det_xml_parser_new(void);

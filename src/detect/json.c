@@ -25,7 +25,17 @@ struct jp {
 	struct det_event *ev;
 	const struct detect_engine *e;
 	int depth;
+	bool eof;      /* the input ended before the record did */
 };
+
+/* true (and noted) when the input has ended at p */
+static inline bool at_end(struct jp *j, const char *p)
+{
+	if (p < j->end)
+		return false;
+	j->eof = true;
+	return true;
+}
 
 static inline void ws(struct jp *j)
 {
@@ -102,27 +112,20 @@ static const char unescaped[256] = {
 	['r'] = '\r', ['t'] = '\t',
 };
 
-/* At '"'. Zero-copy when there is no escape; else unescaped into scratch,
- * copying the runs between escapes whole. */
-static bool jstring(struct jp *j, const char **out, size_t *n)
+/* The string from s on, q at its first backslash: unescaped into scratch,
+ * copying the runs between escapes whole. Out of line: most strings (every
+ * key, most values) have no escape and take jstring's few instructions. */
+__attribute__((noinline))
+static bool jstring_escaped(struct jp *j, const char *s, const char *q, const char **out,
+			    size_t *n)
 {
-	const char *s = ++j->p;
-	const char *q = special(s, j->end);
-	if (q == j->end)
-		return false;
-	if (*q == '"') {
-		*out = s;
-		*n = (size_t)(q - s);
-		j->p = q + 1;
-		return true;
-	}
 	struct buf *sc = &j->ev->scratch;
 	char *d0 = sc->p + sc->len, *d = d0;
 	memcpy(d, s, (size_t)(q - s));
 	d += q - s;
 	for (;;) {
 		/* q is at a backslash */
-		if (++q >= j->end)
+		if (at_end(j, ++q))
 			return false;
 		/* a table, not a switch: Windows paths make `\\` most of the
 		 * escapes, and an indirect jump per escape mispredicts */
@@ -131,7 +134,11 @@ static bool jstring(struct jp *j, const char **out, size_t *n)
 			*d++ = esc;
 		} else if (*q == 'u') {
 			uint32_t cp, lo;
-			if (j->end - q < 5 || !hex4(q + 1, &cp))
+			if (j->end - q < 5) {
+				j->eof = true;
+				return false;
+			}
+			if (!hex4(q + 1, &cp))
 				return false;
 			q += 4;
 			if (cp >= 0xd800 && cp < 0xdc00 && j->end - q >= 7 && q[1] == '\\' &&
@@ -178,7 +185,7 @@ static bool jstring(struct jp *j, const char **out, size_t *n)
 				*d++ = *q++;
 			break;
 		}
-		if (q >= j->end || (*q != '"' && *q != '\\'))
+		if (at_end(j, q) || (*q != '"' && *q != '\\'))
 			return false;
 		if (*q == '"')
 			break;
@@ -189,6 +196,22 @@ static bool jstring(struct jp *j, const char **out, size_t *n)
 	sc->len += *n + 1;
 	j->p = q + 1;
 	return true;
+}
+
+/* At '"'. Zero-copy when there is no escape. */
+static inline bool jstring(struct jp *j, const char **out, size_t *n)
+{
+	const char *s = ++j->p;
+	const char *q = special(s, j->end);
+	if (at_end(j, q))
+		return false;
+	if (*q == '"') {
+		*out = s;
+		*n = (size_t)(q - s);
+		j->p = q + 1;
+		return true;
+	}
+	return jstring_escaped(j, s, q, out, n);
 }
 
 static bool add(struct jp *j, const char *name, size_t nn, const char *p, size_t n, bool null)
@@ -302,18 +325,18 @@ static bool object(struct jp *j, enum mode m, const char *pname, size_t pnn, con
 	}
 	for (;;) {
 		ws(j);
-		if (j->p >= j->end || *j->p != '"')
+		if (at_end(j, j->p) || *j->p != '"')
 			return false;
 		const char *k;
 		size_t kn;
 		if (!jstring(j, &k, &kn))
 			return false;
 		ws(j);
-		if (j->p >= j->end || *j->p != ':')
+		if (at_end(j, j->p) || *j->p != ':')
 			return false;
 		j->p++;
 		ws(j);
-		if (j->p >= j->end)
+		if (at_end(j, j->p))
 			return false;
 		char c = *j->p;
 		enum mode sub = m;
@@ -416,7 +439,7 @@ static bool object(struct jp *j, enum mode m, const char *pname, size_t pnn, con
 			return false;
 next:
 		ws(j);
-		if (j->p >= j->end)
+		if (at_end(j, j->p))
 			return false;
 		if (*j->p == ',') {
 			j->p++;
@@ -433,7 +456,11 @@ next:
 
 static bool skip_literal(struct jp *j, const char *lit, size_t n)
 {
-	if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0)
+	if ((size_t)(j->end - j->p) < n) {
+		j->eof = true;
+		return false;
+	}
+	if (memcmp(j->p, lit, n) != 0)
 		return false;
 	j->p += n;
 	return true;
@@ -457,10 +484,10 @@ static bool value(struct jp *j, enum mode m, const char *name, size_t nn, const 
 		}
 		for (;;) {
 			ws(j);
-			if (j->p >= j->end || !value(j, m == M_TOP ? M_PATH : m, name, nn, name, nn))
+			if (at_end(j, j->p) || !value(j, m == M_TOP ? M_PATH : m, name, nn, name, nn))
 				return false;
 			ws(j);
-			if (j->p >= j->end)
+			if (at_end(j, j->p))
 				return false;
 			if (*j->p == ',') {
 				j->p++;
@@ -565,7 +592,7 @@ enum det_parse det_json_event(struct det_event *ev, const struct detect_engine *
 	det_event_reset(ev, n);
 	if (!valid_utf8(p, n))
 		return PARSE_BAD_UTF8;
-	struct jp j = { p, p + n, ev, e, 0 };
+	struct jp j = { p, p + n, ev, e, 0, false };
 	ws(&j);
 	if (j.p >= j.end || *j.p != '{')
 		return PARSE_BAD;
@@ -576,6 +603,35 @@ enum det_parse det_json_event(struct det_event *ev, const struct detect_engine *
 		return PARSE_BAD;
 	if (ev->oversize)
 		return PARSE_OVERSIZE;
+	det_event_finish(ev, e);
+	return PARSE_OK;
+}
+
+/* The first n bytes of a record that goes on past DETECT_LIM_RECORD: the
+ * values that end within them are evaluated (the event counted as
+ * truncated), as a value cut at DETECT_LIM_VALUE is; the cut falls back to
+ * a character boundary. Bytes past n must exist. */
+enum det_parse det_json_event_cut(struct det_event *ev, const struct detect_engine *e,
+				  const char *p, size_t n)
+{
+	while (n && ((unsigned char)p[n] & 0xc0) == 0x80)
+		n--;
+	det_event_reset(ev, n);
+	if (!valid_utf8(p, n))
+		return PARSE_BAD_UTF8;
+	struct jp j = { p, p + n, ev, e, 0, false };
+	ws(&j);
+	if (j.p >= j.end || *j.p != '{')
+		return PARSE_BAD;
+	if (object(&j, M_TOP, NULL, 0, NULL, 0)) {
+		/* it closed before the cut: what follows must be blank */
+		ws(&j);
+		if (j.p != j.end)
+			return PARSE_BAD;
+	} else if (!j.eof) {
+		return PARSE_BAD;
+	}
+	ev->truncated = true;
 	det_event_finish(ev, e);
 	return PARSE_OK;
 }

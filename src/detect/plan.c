@@ -737,6 +737,10 @@ enum bw_err det_plans_build(struct detect_engine *e, struct bw_error *err)
 	enum bw_err rc = build_prefilters(e, err);
 	if (rc)
 		return rc;
+	for (uint32_t i = 0; i < e->nplans; i++)
+		if (e->plans[i].pf_kw)
+			e->plans[i].kw_gate = det_gate_build(e->texts, e->plans[i].kw_texts,
+							     e->plans[i].nkw_texts);
 	e->pf_proto = det_pf_scratch_new(e->pfs, e->npfs);
 	return BW_OK;
 }
@@ -750,6 +754,7 @@ void det_plans_free(struct detect_engine *e)
 		free(e->plans[i].fields);
 		free(e->plans[i].texts);
 		free(e->plans[i].kw_texts);
+		det_gate_free(e->plans[i].kw_gate);
 	}
 	free(e->plans);
 	if (e->chan_plans)

@@ -125,12 +125,19 @@ static uint32_t evaluate(struct detect_scanner *s, struct detect_stats *st)
 	const struct det_plan *pl = det_plan_of(e, ev);
 	if (pl->nrules == 0)
 		return 0;
-	det_event_layout(ev, pl->fields, pl->all_fields);
+	det_event_layout(ev, pl->fields, false);
 	s->nseen = 0;
 	det_prefilter_scan(pl->pf, s->pfs, ev->low.p, ev->lay_split, on_hit, s);
-	if (pl->pf_kw)
-		det_prefilter_scan(pl->pf_kw, s->pfs, ev->low.p + ev->lay_split,
-				   ev->low.len - ev->lay_split, on_hit_kw, s);
+	/* the other values only matter to keyword literals */
+	if (pl->pf_kw) {
+		det_event_layout_rest(ev);
+		if (pl->kw_gate)
+			det_gate_scan(pl->kw_gate, ev->low.p + ev->lay_split,
+				      ev->low.len - ev->lay_split, on_hit_kw, s);
+		else
+			det_prefilter_scan(pl->pf_kw, s->pfs, ev->low.p + ev->lay_split,
+					   ev->low.len - ev->lay_split, on_hit_kw, s);
+	}
 	uint64_t *cand = s->cand;
 	memcpy(cand, pl->always, e->nwords * sizeof *cand);
 	for (uint32_t i = 0; i < s->nseen; i++) {
@@ -240,6 +247,7 @@ struct splitter {
 	size_t pos;       /* scan position, relative to record start */
 	int depth;
 	bool in_str, esc, started, skipping, jsonl, known;
+	bool reported;    /* a skipped record's first DETECT_LIM_RECORD bytes were evaluated */
 };
 
 static void split_reset(struct splitter *sp)
@@ -297,6 +305,9 @@ static size_t split_feed(struct det_reader_sink *k, struct splitter *sp, const c
 			const char *nl = memchr(r, '\n', avail);
 			if (!nl && !eof) {
 				if (avail > DETECT_LIM_RECORD) {
+					det_scanner_event(k, det_json_event_cut(&k->s->ev, k->s->e, r,
+										DETECT_LIM_RECORD));
+					sp->reported = true;
 					sp->skipping = true;
 					sp->pos = 0;
 					return n;
@@ -307,7 +318,8 @@ static size_t split_feed(struct det_reader_sink *k, struct splitter *sp, const c
 			while (len && (r[len - 1] == '\r' || r[len - 1] == ' ' || r[len - 1] == '\t'))
 				len--;
 			if (len > DETECT_LIM_RECORD)
-				det_scanner_event(k, PARSE_OVERSIZE);
+				det_scanner_event(k, det_json_event_cut(&k->s->ev, k->s->e, r,
+									DETECT_LIM_RECORD));
 			else
 				det_scanner_event(k, det_json_event(&k->s->ev, k->s->e, r, len));
 			start += nl ? (size_t)(nl - r) + 1 : avail;
@@ -355,14 +367,16 @@ static size_t split_feed(struct det_reader_sink *k, struct splitter *sp, const c
 		if (sp->skipping) {
 			/* an oversized record: drop what we have seen */
 			if (done || broken) {
-				det_scanner_event(k, PARSE_OVERSIZE);
+				if (!sp->reported)
+					det_scanner_event(k, PARSE_OVERSIZE);
 				start += broken ? i + 1 : i;
 				split_reset(sp);
 				continue;
 			}
 			sp->pos = 0;
 			if (eof) {
-				det_scanner_event(k, PARSE_OVERSIZE);
+				if (!sp->reported)
+					det_scanner_event(k, PARSE_OVERSIZE);
 				split_reset(sp);
 			}
 			return n;
@@ -375,6 +389,9 @@ static size_t split_feed(struct det_reader_sink *k, struct splitter *sp, const c
 		}
 		if (!done) {
 			if (avail > DETECT_LIM_RECORD) {
+				det_scanner_event(k, det_json_event_cut(&k->s->ev, k->s->e, r,
+									DETECT_LIM_RECORD));
+				sp->reported = true;
 				sp->skipping = true;
 				sp->pos = 0;
 				return n;
@@ -392,7 +409,8 @@ static size_t split_feed(struct det_reader_sink *k, struct splitter *sp, const c
 			sp->jsonl = !newline;
 		}
 		if (i > DETECT_LIM_RECORD)
-			det_scanner_event(k, PARSE_OVERSIZE);
+			det_scanner_event(k, det_json_event_cut(&k->s->ev, k->s->e, r,
+								DETECT_LIM_RECORD));
 		else
 			det_scanner_event(k, det_json_event(&k->s->ev, k->s->e, r, i));
 		start += i;

@@ -253,6 +253,33 @@ static void prefilter_fields(void **state)
 	NO(d, "\"Unnamed\":\"sekur lsa\",\"CommandLine\":\"who am i\"");
 }
 
+/* Keyword literals in the values no rule names are found by the gate's
+ * anchor scan (src/detect/gate.c): at every offset of a long value (the
+ * SIMD blocks and the tail), in any case, and never across two values. */
+static void keyword_gate(void **state)
+{
+	(void)state;
+	const char *d = "  keywords:\n    - 'sekurlsa::'\n    - 'gentilkiwi.com'\n"
+			"    - 'mimidrv.sys'\n    - '\\mimilib.dll'\n    - 'kerberos::golden'\n"
+			"  condition: keywords\n";
+	static const char *const lits[] = { "SekurLSA::", "gentilkiwi.COM", "mimidrv.sys",
+					    "\\\\MimiLib.dll", "kerberos::golden" };
+	char ev[512], pad[128];
+	for (size_t l = 0; l < sizeof lits / sizeof *lits; l++) {
+		for (int off = 0; off <= 80; off += (l == 0 ? 1 : 7)) {
+			memset(pad, 'x', (size_t)off);
+			pad[off] = 0;
+			snprintf(ev, sizeof ev, "\"Other\":\"abc\",\"Unnamed\":\"%s%s%s\",\"Last\":\"z\"",
+				 pad, lits[l], off % 2 ? "" : " tail text of some length");
+			YES(d, ev);
+		}
+	}
+	/* a literal cut across two values, or only nearly there, is not a hit */
+	NO(d, "\"A\":\"x sekur\",\"B\":\"lsa:: y\"");
+	NO(d, "\"A\":\"sekurlsa: mimidrv.sy gentilkiwi.co kerberos:golden\"");
+	NO(d, "\"A\":\"mimilib.dll\"");   /* the backslash is part of the keyword */
+}
+
 /* Everything above once more with the portable prefilter (no Hyperscan). */
 static void portable_prefilter(void **state)
 {
@@ -260,6 +287,7 @@ static void portable_prefilter(void **state)
 	string_modifiers(state);
 	encoding_modifiers(state);
 	prefilter_fields(state);
+	keyword_gate(state);
 	unsetenv("BULWARK_DETECT_PORTABLE");
 }
 
@@ -684,6 +712,108 @@ static void padded_value_still_evaluated(void **state)
 	detect_engine_free(e);
 }
 
+/* A record with more than DETECT_LIM_FIELDS fields is evaluated on the
+ * fields that fit (counted as truncated, not skipped); a field past the
+ * limit is not seen. */
+static void many_fields_still_evaluated(void **state)
+{
+	(void)state;
+	const char *rule = "title: Mimikatz\nlogsource:\n  product: windows\n"
+			   "  category: process_creation\ndetection:\n  sel:\n"
+			   "    CommandLine|contains: 'sekurlsa::'\n  condition: sel\n";
+	struct buf in;
+	for (int late = 0; late < 2; late++) {
+		buf_init(&in);
+		/* an array: each element is one more value of the field */
+		buf_puts(&in, "{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"EventID\":1,"
+			      "\"CommandLine\":[");
+		if (!late)
+			buf_puts(&in, "\"mimikatz sekurlsa::logonpasswords\",");
+		for (int i = 0; i < 2 * DETECT_LIM_FIELDS; i++)
+			buf_printf(&in, "\"v%d\",", i);
+		if (late)
+			buf_puts(&in, "\"mimikatz sekurlsa::logonpasswords\",");
+		buf_puts(&in, "\"end\"]}\n");
+		buf_cstr(&in);
+		assert_int_equal(run_rule(NULL, rule, in.p, NULL), late ? 0 : 1);
+		struct bw_error err = { 0 };
+		struct detect_engine *e = detect_engine_new(NULL, &err);
+		assert_int_equal(detect_engine_add_text(e, rule, strlen(rule), "t.yml", &err), 1);
+		assert_int_equal(detect_engine_compile(e, &err), BW_OK);
+		struct detect_stats st = { 0 };
+		struct detect_scanner *s = detect_scanner_new(e, DETECT_FAST);
+		detect_scan_json(s, in.p, in.len, "mem", NULL, NULL, &st);
+		detect_scanner_free(s);
+		assert_int_equal(st.events, 1);
+		assert_int_equal(st.truncated, 1);
+		assert_int_equal(st.oversize, 0);
+		assert_int_equal(st.findings, late ? 0 : 1);
+		detect_engine_free(e);
+		buf_free(&in);
+	}
+}
+
+/* A record past DETECT_LIM_RECORD is evaluated on its first
+ * DETECT_LIM_RECORD bytes (counted as truncated, not skipped): in memory
+ * and streamed from a file, as JSON lines and as a multi-line object; a
+ * match past the cut is not seen, and the next record is read as usual. */
+static void huge_record_still_evaluated(void **state)
+{
+	(void)state;
+	const char *rule = "title: Mimikatz\nlogsource:\n  product: windows\n"
+			   "  category: process_creation\ndetection:\n  sel:\n"
+			   "    CommandLine|contains: 'sekurlsa::'\n  condition: sel\n";
+	struct bw_error err = { 0 };
+	struct detect_engine *e = detect_engine_new(NULL, &err);
+	assert_int_equal(detect_engine_add_text(e, rule, strlen(rule), "t.yml", &err), 1);
+	assert_int_equal(detect_engine_compile(e, &err), BW_OK);
+	const char *good = "{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"EventID\":1,"
+			   "\"CommandLine\":\"x sekurlsa::y\"}\n";
+	for (int form = 0; form < 3; form++) {       /* in memory, file, multi-line */
+		for (int late = 0; late < 2; late++) {
+			struct buf in;
+			buf_init(&in);
+			buf_puts(&in, "{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",");
+			buf_puts(&in, form == 2 ? "\n" : "");
+			buf_puts(&in, "\"EventID\":1,");
+			if (!late)
+				buf_puts(&in, "\"CommandLine\":\"mimikatz sekurlsa::logonpasswords\",");
+			buf_puts(&in, "\"Pad\":[");
+			for (int i = 0; i < DETECT_LIM_RECORD / 8 + 1000; i++)
+				buf_puts(&in, "\"abcdef\",");   /* 9 bytes: past the limit */
+			buf_puts(&in, "\"e\"]");
+			if (late)
+				buf_puts(&in, ",\"CommandLine\":\"mimikatz sekurlsa::logonpasswords\"");
+			buf_puts(&in, "}\n");
+			buf_puts(&in, good);
+			struct detect_stats st = { 0 };
+			struct detect_scanner *s = detect_scanner_new(e, DETECT_FAST);
+			if (form == 1) {
+				char path[] = "/tmp/bw-detect-huge-XXXXXX";
+				int fd = mkstemp(path);
+				assert_true(fd >= 0);
+				assert_int_equal(write(fd, in.p, in.len), (ssize_t)in.len);
+				close(fd);
+				assert_int_equal(detect_scan_file(s, path, DETECT_FORMAT_JSON, NULL, NULL,
+								  &st, &err), BW_OK);
+				unlink(path);
+			} else {
+				detect_scan_json(s, in.p, in.len, "mem", NULL, NULL, &st);
+			}
+			detect_scanner_free(s);
+			print_message("# form %d late %d: events %llu findings %llu\n", form, late,
+				      (unsigned long long)st.events, (unsigned long long)st.findings);
+			assert_int_equal(st.events, 2);
+			assert_int_equal(st.truncated, 1);
+			assert_int_equal(st.oversize, 0);
+			assert_int_equal(st.bad_records, 0);
+			assert_int_equal(st.findings, late ? 1 : 2);
+			buf_free(&in);
+		}
+	}
+	detect_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -692,6 +822,7 @@ int main(void)
 		cmocka_unit_test(encoding_modifiers),
 		cmocka_unit_test(other_modifiers),
 		cmocka_unit_test(prefilter_fields),
+		cmocka_unit_test(keyword_gate),
 		cmocka_unit_test(portable_prefilter),
 		cmocka_unit_test(conditions),
 		cmocka_unit_test(meta_filters),
@@ -703,6 +834,8 @@ int main(void)
 		cmocka_unit_test(json_shapes),
 		cmocka_unit_test(json_damage_is_counted),
 		cmocka_unit_test(padded_value_still_evaluated),
+		cmocka_unit_test(many_fields_still_evaluated),
+		cmocka_unit_test(huge_record_still_evaluated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
