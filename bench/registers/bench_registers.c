@@ -9,7 +9,9 @@
  *     per row (in one transaction, as a plain importer would).
  * Every run removes what it added, so it can be repeated on the same
  * database. Prints a Markdown table.
- *   bench-registers --db URL [--data DIR] [--rows N] [--sbom N] [--seed]
+ *   bench-registers --db URL [--data DIR] [--rows N] [--sbom N] [--seed] [--profile N]
+ * --profile N: only the CSV's first import, N times, each with its parse and
+ * write CPU time on stderr (to run under perf record).
  * --seed: for an estate with organisations but no registers yet, adds plain
  * systems (12 per trust, 3 per other provider) and the demo's components
  * (about 2 million nationally), then stops.
@@ -110,6 +112,7 @@ static double cpu_ms(void)
 }
 
 static double last_cpu;
+static bool phases;          /* --profile: each import's parse and write CPU on stderr */
 
 static void die(const char *what, const struct bw_error *e)
 {
@@ -178,9 +181,13 @@ static double time_import(struct db *db, const struct actor *by, const struct co
 	double c0 = cpu_ms();
 	if ((json ? components_sbom_parse(p, n, &b, &e) : components_csv_parse(p, n, &b, &e)) != BW_OK)
 		die("parse", &e);
+	double parse_cpu = cpu_ms() - c0;
 	if (components_import(db, by, sys, &b, true, json ? "sbom" : "csv", res, &e) != BW_OK)
 		die("import", &e);
 	double ms = (double)(bw_now_ms() - t0);
+	if (phases)
+		fprintf(stderr, "%s: %.0f ms wall, %.0f ms CPU parsing, %.0f ms CPU importing\n", json ? "sbom" : "csv", ms,
+			parse_cpu, cpu_ms() - c0 - parse_cpu);
 	last_cpu = cpu_ms() - c0;
 	comp_batch_free(&b);
 	arena_free(&a);
@@ -252,7 +259,7 @@ static double time_plain(struct db *db, const struct comp_system *sys, const cha
 int main(int argc, char **argv)
 {
 	const char *url = NULL, *data = "../shared/data";
-	long rows = 100000, sbom_n = 5000;
+	long rows = 100000, sbom_n = 5000, profile = 0;
 	bool do_seed = false;
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--seed"))
@@ -268,9 +275,11 @@ int main(int argc, char **argv)
 			rows = atol(argv[i + 1]);
 		else if (!strcmp(argv[i], "--sbom"))
 			sbom_n = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--profile"))
+			profile = atol(argv[i + 1]);
 	}
 	if (!url || rows < 1 || sbom_n < 1) {
-		fprintf(stderr, "usage: bench-registers --db URL [--data DIR] [--rows N] [--sbom N]\n");
+		fprintf(stderr, "usage: bench-registers --db URL [--data DIR] [--rows N] [--sbom N] [--profile N]\n");
 		return 2;
 	}
 	bw_crypto_init();
@@ -347,6 +356,15 @@ int main(int argc, char **argv)
 
 	struct comp_import_result r1, r2, r3, r4;
 	double w[6], c[6];
+	if (profile > 0) {
+		/* only the CSV's first import, again and again, for perf record */
+		phases = true;
+		for (long k = 0; k < profile; k++) {
+			time_import(db, &by, &sys, csv.p, csv.len, false, &r1);
+			clean(db, sid);
+		}
+		goto out;
+	}
 	w[0] = time_import(db, &by, &sys, csv.p, csv.len, false, &r1), c[0] = last_cpu;
 	w[1] = time_import(db, &by, &sys, csv.p, csv.len, false, &r2), c[1] = last_cpu;
 	clean(db, sid);
@@ -374,6 +392,7 @@ int main(int argc, char **argv)
 	printf("\nInto one system of a trust, on %s with %lld components already stored; each figure includes "
 	       "parsing and checking every CPE and purl. The CSV repeats packages, so fewer rows are written than read.\n",
 	       db_kind(db) == DB_POSTGRES ? "PostgreSQL" : "SQLite", (long long)total);
+out:
 	buf_free(&csv);
 	buf_free(&bom);
 	for (size_t i = 0; i < nitems; i++) {

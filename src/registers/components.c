@@ -374,6 +374,15 @@ static int cmp_name(const void *x, const void *y)
 	return c ? c : strcmp(a->ok.norm_vendor, b->ok.norm_vendor);
 }
 
+/* Name order, then identity: a row known by its name has an identity made
+ * from that name, so its repeats sit next to each other and one sort both
+ * orders the rows and finds the repeats. */
+static int cmp_name_imp(const void *x, const void *y)
+{
+	int c = cmp_name(x, y);
+	return c ? c : cmp_imp(x, y);
+}
+
 static int64_t system_named(struct db *db, const struct comp_system *sys, const char *name, struct sys_cache *cache,
 			    size_t *ncache)
 {
@@ -442,11 +451,16 @@ static enum bw_err import_tx(struct db *db, void *arg, struct bw_error *err)
 	/* PostgreSQL: many rows a statement saves round trips; SQLite has none to
 	 * save and runs a one-row prepared statement fastest */
 	size_t batch = db_kind(db) == DB_POSTGRES ? IMPORT_BATCH : 1, sql_k = 0;
+	struct db_stmt *st = NULL;
 	for (size_t i = 0; i < im->n && rc == BW_OK; i += batch) {
 		size_t k = im->n - i < batch ? im->n - i : batch;
-		if (k != sql_k)       /* the text is the same for every full batch */
+		/* the text is the same for every full batch: looked up once, not
+		 * hashed and compared again for each of 100,000 rows (a step
+		 * leaves the statement reset, ready for the next values) */
+		if (k != sql_k) {
 			insert_sql(&sql, sql_k = k);
-		struct db_stmt *st = db_prep(db, buf_cstr(&sql));
+			st = db_prep(db, buf_cstr(&sql));
+		}
 		for (size_t j = 0; j < k; j++) {
 			const struct imp_row *r = im->rows[i + j];
 			int p = (int)(j * IMPORT_COLS);
@@ -525,8 +539,11 @@ enum bw_err components_import(struct db *db, const struct actor *by, const struc
 		ptrs[n] = r;
 		n++;
 	}
-	/* the same component twice in one file: the later row wins */
-	qsort(ptrs, n, sizeof *ptrs, cmp_imp);
+	/* the same component twice in one file: the later row wins. Written in
+	 * name order: the name indexes then grow at one place at a time instead
+	 * of at random pages all over a national table. An SBOM's rows are known
+	 * by reference, so its repeats are found in identity order first. */
+	qsort(ptrs, n, sizeof *ptrs, b->ns ? cmp_imp : cmp_name_imp);
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (u && ptrs[u - 1]->system_id == ptrs[i]->system_id && !strcmp(ptrs[u - 1]->ident, ptrs[i]->ident))
@@ -534,9 +551,8 @@ enum bw_err components_import(struct db *db, const struct actor *by, const struc
 		else
 			ptrs[u++] = ptrs[i];
 	}
-	/* written in name order: the name indexes then grow at one place at a
-	 * time instead of at random pages all over a national table */
-	qsort(ptrs, u, sizeof *ptrs, cmp_name);
+	if (b->ns)
+		qsort(ptrs, u, sizeof *ptrs, cmp_name);
 	im.rows = ptrs;
 	im.n = u;
 	enum bw_err rc;

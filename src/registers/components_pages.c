@@ -730,7 +730,9 @@ struct search {
 	char lo[256], hi[256];
 	char from[LIM_COMP_NAME + 1], to[LIM_COMP_NAME + 8];
 	bool small;
+	bool single;     /* one organisation, nothing below it: a trust's own search */
 	bool whole;      /* the whole estate: no organisation to check per row */
+	int64_t org_id;
 };
 
 static void search_args(struct ctx *c, struct search *s)
@@ -753,12 +755,16 @@ static void search_args(struct ctx *c, struct search *s)
 	db_bind_text(st, 1, s->lo);
 	db_bind_text(st, 2, s->hi);
 	db_bind_i64(st, 3, SMALL_SCOPE_ORGS + 1);
-	s->small = db_step(st) == DB_ROW && db_col_i64(st, 0) <= SMALL_SCOPE_ORGS;
+	int64_t norgs = db_step(st) == DB_ROW ? db_col_i64(st, 0) : SMALL_SCOPE_ORGS + 1;
 	db_reset(st);
+	s->small = norgs <= SMALL_SCOPE_ORGS;
+	s->single = norgs == 1 && strcmp(s->by, "vendor") != 0;
+	s->org_id = c->target.id;
 }
 
-/* Three shapes of one query: a small subtree walks its organisations'
- * rows (index on org_id, norm_product); a large one walks the name index
+/* Shapes of one query: a small subtree walks its organisations' rows
+ * (index on org_id, norm_product), and one organisation alone its own; a
+ * large subtree walks the name index
  * and keeps rows inside the subtree, stopping at the page's end; the
  * whole estate walks the name index alone (the count reads no table row).
  * The whole-estate shape numbers its parameters ?1 ?2 range, ?5 ?6 page,
@@ -780,6 +786,16 @@ static const char *search_sql(const struct search *s, bool count)
 				       : SEL_ROWS " FROM components c JOIN orgs o ON o.id = c.org_id JOIN systems s ON s.id = c.system_id"
 					 " WHERE c.norm_product >= ?1 AND c.norm_product < ?2" WHOLE
 					 " ORDER BY c.norm_product, c.org_id, c.id LIMIT ?5 OFFSET ?6");
+	/* one organisation's product names: its own rows by org_id, a plan that
+	 * PostgreSQL can keep (the subtree shape's path range makes it plan
+	 * again at every request); the organisation is ?6 when counting, ?7
+	 * beside the page's ?5 ?6 */
+	if (s->single)
+		return count ? SEL_COUNT " FROM components c WHERE c.org_id = ?6 AND c.norm_product >= ?1"
+				 " AND c.norm_product < ?2" WHOLE " LIMIT ?5) t"
+			     : SEL_ROWS " FROM components c JOIN orgs o ON o.id = c.org_id JOIN systems s ON s.id = c.system_id"
+				 " WHERE c.org_id = ?7 AND c.norm_product >= ?1 AND c.norm_product < ?2" WHOLE
+				 " ORDER BY c.norm_product, c.org_id, c.id LIMIT ?5 OFFSET ?6";
 #undef WHOLE
 	if (s->small)
 		return count ? (vendor ? SEL_COUNT " FROM orgs o CROSS JOIN components c"
@@ -820,6 +836,8 @@ static struct db_stmt *search_prep(struct ctx *c, const struct search *s, bool c
 	db_bind_i64(st, 5, limit);
 	if (!count)
 		db_bind_i64(st, 6, offset);
+	if (s->single)
+		db_bind_i64(st, count ? 6 : 7, s->org_id);
 	return st;
 }
 

@@ -385,6 +385,75 @@ static void test_import_all_or_nothing(void **state)
 	done(&f);
 }
 
+/* A component listed twice in one file is written once, as its later row
+ * says; the same product in another system is that system's own. */
+static void test_import_repeats(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fresh(&f, "repeats");
+	struct arena a;
+	arena_init(&a);
+	struct comp_batch b;
+	struct comp_import_result res;
+	struct bw_error e = { 0 };
+	const char *csv = "system,vendor,product,version,cpe,purl\n"
+			  ",OpenSSL,OpenSSL,3.0.13,,\n"
+			  ",Zlib,zlib,1.3,,\n"
+			  "Pathology LIMS,OpenSSL,OpenSSL,3.0.13,,\n"
+			  ",Apache,httpd,2.4.58,,\n"
+			  ",openssl,openssl,3.0.13,cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*,\n"
+			  ",Zlib,zlib,1.3.1,,\n";
+	comp_batch_init(&b, &a);
+	assert_int_equal(import_csv(&f, csv, false, &b, &res, &e), BW_OK);
+	comp_batch_free(&b);
+	assert_int_equal(res.added, 5);
+	assert_int_equal(count(f.db, "SELECT count(*) FROM components"), 5);
+	/* the later spelling and its CPE, once, in the system imported into */
+	assert_int_equal(count(f.db, "SELECT count(*) FROM components c JOIN systems s ON s.id = c.system_id"
+				     " WHERE s.name <> 'Pathology LIMS' AND c.norm_product = 'openssl'"), 1);
+	assert_int_equal(count(f.db, "SELECT count(*) FROM components c JOIN systems s ON s.id = c.system_id"
+				     " WHERE s.name <> 'Pathology LIMS' AND c.product = 'openssl'"
+				     " AND c.cpe = 'cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*'"), 1);
+	assert_int_equal(count(f.db, "SELECT count(*) FROM components c JOIN systems s ON s.id = c.system_id"
+				     " WHERE s.name = 'Pathology LIMS' AND c.product = 'OpenSSL' AND c.cpe IS NULL"), 1);
+	/* two versions are two components */
+	assert_int_equal(count(f.db, "SELECT count(*) FROM components WHERE product = 'zlib'"), 2);
+	arena_free(&a);
+	done(&f);
+}
+
+/* More rows than one multi-row statement takes (50 on PostgreSQL): every
+ * batch and the remainder are written, and once only. */
+static void test_import_batches(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fresh(&f, "batches");
+	struct arena a;
+	arena_init(&a);
+	struct buf csv;
+	buf_init(&csv);
+	buf_puts(&csv, "vendor,product,version\n");
+	for (int i = 0; i < 123; i++)
+		buf_printf(&csv, "Acme,Widget %03d,1.%d\n", i, i % 7);
+	struct comp_batch b;
+	struct comp_import_result res;
+	struct bw_error e = { 0 };
+	for (int round = 0; round < 2; round++) {
+		comp_batch_init(&b, &a);
+		assert_int_equal(import_csv(&f, buf_cstr(&csv), false, &b, &res, &e), BW_OK);
+		comp_batch_free(&b);
+		assert_int_equal(res.added, round ? 0 : 123);
+		assert_int_equal(res.updated, round ? 123 : 0);
+	}
+	assert_int_equal(count(f.db, "SELECT count(*) FROM components"), 123);
+	assert_int_equal(count(f.db, "SELECT count(*) FROM components WHERE product = 'Widget 122' AND version = '1.3'"), 1);
+	buf_free(&csv);
+	arena_free(&a);
+	done(&f);
+}
+
 static void test_sbom_reimport(void **state)
 {
 	(void)state;
@@ -534,6 +603,8 @@ int main(void)
 		cmocka_unit_test(test_sbom_real),
 		cmocka_unit_test(test_sbom_refused),
 		cmocka_unit_test(test_import_all_or_nothing),
+		cmocka_unit_test(test_import_repeats),
+		cmocka_unit_test(test_import_batches),
 		cmocka_unit_test(test_sbom_reimport),
 		cmocka_unit_test(test_add_edit_delete),
 		cmocka_unit_test(test_similarity),
