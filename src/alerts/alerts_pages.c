@@ -1224,20 +1224,27 @@ static bool text_is(struct db_stmt *st, int col, const char *v)
  * shared by the counts and the chart: a national advisory has one row per
  * organisation, ~60,000. */
 static void rollup_counts(struct ctx *c, const char *id, int64_t published, const char *lo, const char *hi,
-			  struct rollup *r)
+			  bool whole, struct rollup *r)
 {
 	memset(r, 0, sizeof *r);
 	int64_t now = bw_now();
 	r->days = published && now > published ? (int)((now - published) / 86400) : 0;
 	if (r->days > CHART_DAYS)
 		r->days = CHART_DAYS;
-	struct db_stmt *st = db_prep(c->db, "SELECT r.acknowledged_at, r.ack_due, r.state, r.applicability, r.closure,"
-					    " r.next_update_due, r.closed_at"
-					    " FROM advisory_responses r JOIN orgs o ON o.id = r.org_id"
-					    " WHERE r.advisory_id = ?3 AND o.path >= ?1 AND o.path < ?2");
-	db_bind_text(st, 1, lo);
-	db_bind_text(st, 2, hi);
-	db_bind_text(st, 3, id);
+	/* the whole tree holds every response: no organisation to look up per row
+	 * (a tenth of the time on PostgreSQL for a national alert) */
+	struct db_stmt *st = db_prep(c->db, whole ? "SELECT r.acknowledged_at, r.ack_due, r.state, r.applicability, r.closure,"
+						    " r.next_update_due, r.closed_at FROM advisory_responses r"
+						    " WHERE r.advisory_id = ?1"
+						  : "SELECT r.acknowledged_at, r.ack_due, r.state, r.applicability, r.closure,"
+						    " r.next_update_due, r.closed_at"
+						    " FROM advisory_responses r JOIN orgs o ON o.id = r.org_id"
+						    " WHERE r.advisory_id = ?1 AND o.path >= ?2 AND o.path < ?3");
+	db_bind_text(st, 1, id);
+	if (!whole) {
+		db_bind_text(st, 2, lo);
+		db_bind_text(st, 3, hi);
+	}
 	while (db_step(st) == DB_ROW) {
 		r->total++;
 		bool acked = !db_col_isnull(st, 0), has_due = !db_col_isnull(st, 1);
@@ -1367,7 +1374,7 @@ static void get_rollup(struct ctx *c)
 	char lo[256], hi[256];
 	orgs_subtree_bounds(o.path, lo, hi);
 	struct rollup r;
-	rollup_counts(c, adv.id, adv.published_at, lo, hi, &r);
+	rollup_counts(c, adv.id, adv.published_at, lo, hi, o.parent_id == 0, &r);
 	struct web_link crumbs[] = { { "Advisories", "/advisories" }, { adv.id, arena_printf(c->arena, "/advisories/%s", adv.id) } };
 	ctx_page_begin(c, arena_printf(c->arena, "Responses to %s - %s", adv.id, o.name), crumbs, 2, NULL, 0);
 	struct buf *b = &c->resp->body;
