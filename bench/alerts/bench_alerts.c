@@ -375,6 +375,12 @@ int main(int argc, char **argv)
 		       " (%lld in %lld ms; %.0f per CPU second here; %.2f CPU s here%s) | | |\n",
 		       backend, OUTBOX_SMTP_CONNS, ms > 0 ? (double)sent * 1000.0 / (double)ms : 0.0, (long long)sent, (long long)ms,
 		       cpu > 0 ? (double)sent / cpu : 0.0, cpu, server_part(sp[0], sizeof sp[0], srv));
+		/* a sink that refused or was not there is a failed run, not a slow one */
+		if (sent < mails) {
+			fprintf(stderr, "bench-alerts: only %lld of %d e-mails were accepted by %s\n", (long long)sent, mails, smtp);
+			db_close(db);
+			return 1;
+		}
 	}
 	db_close(db);
 	return 0;
