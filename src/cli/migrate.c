@@ -177,9 +177,13 @@ int cmd_migrate(int argc, char **argv)
 		} else {
 			status = 0;
 			/* the planner's statistics for the tables just filled: without
-			 * them PostgreSQL plans a national estate's queries as if empty */
-			if (db_exec(dst, "ANALYZE", &err) != BW_OK)
-				fprintf(stderr, "bulwark: ANALYZE after the copy failed: %s\n", err.msg);
+			 * them PostgreSQL plans a national estate's queries as if empty;
+			 * and on PostgreSQL a VACUUM sets the visibility map, without
+			 * which an index-only search reads every table row it finds until
+			 * autovacuum comes round */
+			const char *after = db_kind(dst) == DB_POSTGRES ? "VACUUM ANALYZE" : "ANALYZE";
+			if (db_exec(dst, after, &err) != BW_OK)
+				fprintf(stderr, "bulwark: %s after the copy failed: %s\n", after, err.msg);
 			for (int i = 0; i < nt; i++) {
 				char sql[128];
 				snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[i].name);
