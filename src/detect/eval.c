@@ -16,6 +16,36 @@
 #include <string.h>
 
 #include "internal.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* Does t hold s (n >= 2)? Values are short and the needles few: a filter on
+ * the first and last byte of s, 16 places at a time, beats glibc's memmem,
+ * whose setup cost dominates on strings of a few dozen bytes. */
+static bool has_sub(const char *t, size_t tn, const char *s, size_t n)
+{
+	size_t i = 0;
+	const size_t last = tn - n;  /* the last place s can start */
+#if defined(__SSE2__)
+	const __m128i first = _mm_set1_epi8(s[0]), lastb = _mm_set1_epi8(s[n - 1]);
+	for (; i + 16 <= last + 1; i += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(t + i + n - 1));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, lastb)));
+		for (; m; m &= m - 1) {
+			size_t k = i + (unsigned)__builtin_ctz(m);
+			if (memcmp(t + k + 1, s + 1, n - 2) == 0)
+				return true;
+		}
+	}
+#endif
+	for (; i <= last; i++)
+		if (t[i] == s[0] && t[i + n - 1] == s[n - 1] && memcmp(t + i + 1, s + 1, n - 2) == 0)
+			return true;
+	return false;
+}
 
 static bool str_test(uint8_t op, const char *s, uint32_t n, const char *t, size_t tn)
 {
@@ -27,7 +57,11 @@ static bool str_test(uint8_t op, const char *s, uint32_t n, const char *t, size_
 	case OP_SUFFIX:
 		return tn >= n && memcmp(t + tn - n, s, n) == 0;
 	case OP_CONTAINS:
-		return n == 0 || (tn >= n && memmem(t, tn, s, n) != NULL);
+		if (n == 0)
+			return true;
+		if (tn < n)
+			return false;
+		return n == 1 ? memchr(t, s[0], tn) != NULL : has_sub(t, tn, s, n);
 	default:
 		return false;
 	}

@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include "internal.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 void det_event_init(struct det_event *ev, uint32_t nfields)
 {
@@ -63,7 +66,7 @@ void det_event_reset(struct det_event *ev, size_t record_len)
 	ev->truncated = false;
 	ev->nlay = 0;
 	ev->rest_laid = false;
-	ev->nkeys = 0;
+	ev->kctx = 0;
 	buf_reset(&ev->low);
 }
 
@@ -130,6 +133,24 @@ static uint32_t field_id(const struct detect_engine *e, const char *name, size_t
 	return det_intern_find(&e->fields, name, name_n);
 }
 
+/* no '"' or backslash in key[0..n): read whole (the slot is DET_KEY_MAX
+ * bytes), 16 at a time where SSE2 is there */
+static inline bool key_plain(const char *key, size_t n)
+{
+#if defined(__SSE2__) && DET_KEY_MAX == 48
+	const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
+	uint64_t m = 0;
+	for (int i = 0; i < 3; i++) {
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(key + 16 * i));
+		m |= (uint64_t)(unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(c, q), _mm_cmpeq_epi8(c, b))) << (16 * i);
+	}
+	return (m & ((1ull << n) - 1)) == 0;
+#else
+	return !memchr(key, '"', n) && !memchr(key, '\\', n);
+#endif
+}
+
 bool det_event_add(struct det_event *ev, const struct detect_engine *e, const char *name,
 		   size_t name_n, const char *p, size_t n, bool null)
 {
@@ -141,34 +162,49 @@ bool det_event_add(struct det_event *ev, const struct detect_engine *e, const ch
 			n--;
 		ev->truncated = true;
 	}
-	struct det_key_slot *ks = ev->nkeys < DET_KEY_CACHE ? &ev->keys[ev->nkeys] : NULL;
-	ev->nkeys++;
+	/* the name expected here: the one that followed the previous name
+	 * last time (event kinds of one source share most of their order,
+	 * but each inserts or drops a few names, which a guess by position
+	 * would not survive) */
+	struct det_key_slot *ks = &ev->keys[ev->kctx];
+	uint32_t hn = 0;   /* the name's slot in the by-name table (names of 1..48 bytes) */
+	if (name_n && name_n <= DET_KEY_MAX) {
+		unsigned char a = (unsigned char)name[0], b = (unsigned char)name[name_n - 1],
+			      c = (unsigned char)name[name_n / 2];
+		uint32_t h = ((uint32_t)name_n * 0x9e3779b1u) ^ a ^ (uint32_t)b << 3 ^
+			     (uint32_t)c << 6;
+		h ^= h >> 8;
+		hn = h & (DET_KEY_BY_NAME - 1);
+		ev->kctx = (h * 0x9e3779b1u) >> 22 & (DET_KEY_CACHE - 1);
+	} else {
+		ev->kctx = 0;
+	}
 	uint32_t id;
-	if (ks && ks->n == name_n && memcmp(ks->key, name, name_n) == 0) {
+	if (ks->n == name_n && det_key_eq(ks->key, name, name_n)) {
 		id = ks->id;
 	} else {
 		/* events of another shape: by the name's length and a few bytes */
 		struct det_key_slot *kn = NULL;
-		if (name_n && name_n <= DET_KEY_MAX) {
-			unsigned char a = (unsigned char)name[0], b = (unsigned char)name[name_n - 1],
-				      c = (unsigned char)name[name_n / 2];
-			uint32_t h = ((uint32_t)name_n * 0x9e3779b1u) ^ a ^ (uint32_t)b << 3 ^
-				     (uint32_t)c << 6;
-			kn = &ev->keys[DET_KEY_CACHE + ((h ^ h >> 8) & (DET_KEY_BY_NAME - 1))];
-		}
-		if (kn && kn->n == name_n && memcmp(kn->key, name, name_n) == 0) {
+		if (name_n && name_n <= DET_KEY_MAX)
+			kn = &ev->keys[DET_KEY_CACHE + hn];
+		bool plain = true;  /* no '"' or backslash: see key_expected in json.c */
+		if (kn && kn->n == name_n && det_key_eq(kn->key, name, name_n)) {
 			id = kn->id;
+			plain = kn->plain;
 		} else {
 			id = field_id(e, name, name_n);
 			if (kn) {
 				memcpy(kn->key, name, name_n);
 				kn->n = (uint32_t)name_n;
 				kn->id = id;
+				kn->plain = plain = key_plain(kn->key, name_n);
 			}
 		}
-		if (ks && name_n <= DET_KEY_MAX) {
+		/* only names the JSON reader can take as they stand: a slot is
+		 * also its guess at the next raw key */
+		if (name_n <= DET_KEY_MAX) {
 			memcpy(ks->key, name, name_n);
-			ks->n = (uint32_t)name_n;
+			ks->n = plain ? (uint32_t)name_n : UINT32_MAX;
 			ks->id = id;
 		}
 	}

@@ -160,17 +160,41 @@ struct det_value {
 	bool null;
 };
 
-/* the field id the n-th name of the previous events resolved to: events of
- * one source name their fields in the same order, so most names are found
- * by one short compare instead of a hash probe */
-#define DET_KEY_CACHE 256
+/* the field id of the name that followed a given name in earlier events:
+ * events of one source name their fields in nearly the same order, so most
+ * names are found by one short compare instead of a hash probe (and the JSON
+ * reader takes the expected key without searching for its end) */
+#define DET_KEY_CACHE 1024
 #define DET_KEY_MAX 48
 #define DET_KEY_BY_NAME 256        /* second chance, by a cheap hash of the name */
 struct det_key_slot {
 	uint32_t n;                /* UINT32_MAX: empty */
 	uint32_t id;
-	char key[DET_KEY_MAX];
+	bool plain;                /* by name: key holds no '"' or backslash */
+	char key[DET_KEY_MAX];     /* by the name before: never holding them */
 };
+
+/* a name against a cached one: inline, eight bytes at a time (a memcmp
+ * call per value cost more than the compare on names this short) */
+static inline bool det_key_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return false;
+		return true;
+	}
+	for (size_t i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
+}
 
 struct det_event {
 	struct det_value *v;
@@ -194,9 +218,10 @@ struct det_event {
 	bool oversize;
 	bool truncated;            /* a value cut at DETECT_LIM_VALUE, or fields dropped */
 	bool rest_laid;            /* the values outside lay_fields are in low too */
-	struct det_key_slot *keys; /* DET_KEY_CACHE slots, by the name's order in the event,
+	struct det_key_slot *keys; /* DET_KEY_CACHE slots, by the name before (kctx),
 				    * then DET_KEY_BY_NAME by its length and bytes */
-	uint32_t nkeys;            /* names seen in this event */
+	uint32_t kctx;             /* slot of the name expected next: by a hash
+				    * of the previous name (0 first) */
 	pcre2_match_data *md;
 };
 

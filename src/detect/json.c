@@ -106,6 +106,33 @@ static inline const char *special(const char *p, const char *end)
 	return end;
 }
 
+/* d[0..n) = s[0..n) for the few dozen bytes before a string's first
+ * escape, inline: a memcpy call costs more than the copy at this size.
+ * Reads and writes nothing outside the two ranges. */
+static inline void copy_short(char *d, const char *s, size_t n)
+{
+	if (n >= 16) {
+#if defined(__SSE2__)
+		for (size_t i = 0; i + 16 <= n; i += 16)
+			_mm_storeu_si128((__m128i *)(void *)(d + i),
+					 _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+		_mm_storeu_si128((__m128i *)(void *)(d + n - 16),
+				 _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16)));
+#else
+		memcpy(d, s, n);
+#endif
+	} else if (n >= 8) {
+		uint64_t a, b;
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	}
+}
+
 /* what each single-character escape stands for; 0: not one ('u' apart) */
 static const char unescaped[256] = {
 	['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b', ['f'] = '\f', ['n'] = '\n',
@@ -121,7 +148,7 @@ static bool jstring_escaped(struct jp *j, const char *s, const char *q, const ch
 {
 	struct buf *sc = &j->ev->scratch;
 	char *d0 = sc->p + sc->len, *d = d0;
-	memcpy(d, s, (size_t)(q - s));
+	copy_short(d, s, (size_t)(q - s));
 	d += q - s;
 	for (;;) {
 		/* q is at a backslash */
@@ -157,6 +184,10 @@ static bool jstring_escaped(struct jp *j, const char *s, const char *q, const ch
 		 * look for them), 16 bytes at a time: each block is stored whole
 		 * and the output advanced by what was plain */
 		q++;
+		/* "\r\n" in messages: an escape right after an escape skips
+		 * the block search */
+		if (q < j->end && *q == '\\')
+			continue;
 		for (;;) {
 #if defined(__SSE2__)
 			if (j->end - q >= 16) {
@@ -212,6 +243,24 @@ static inline bool jstring(struct jp *j, const char **out, size_t *n)
 		return true;
 	}
 	return jstring_escaped(j, s, q, out, n);
+}
+
+/* At a key's '"': the key the event cache expects next (records of one
+ * shape repeat their keys in order), taken without a search when the raw
+ * bytes are that key and a closing quote. Cached keys hold no '"' or
+ * backslash, so jstring would have returned the same bytes. */
+static inline bool key_expected(struct jp *j, const char **k, size_t *kn)
+{
+	const struct det_event *ev = j->ev;
+	const struct det_key_slot *ks = &ev->keys[ev->kctx];
+	size_t n = ks->n;
+	const char *s = j->p + 1;
+	if (n > DET_KEY_MAX || (size_t)(j->end - s) <= n || s[n] != '"' || !det_key_eq(ks->key, s, n))
+		return false;
+	*k = s;
+	*kn = n;
+	j->p = s + n + 1;
+	return true;
 }
 
 static bool add(struct jp *j, const char *name, size_t nn, const char *p, size_t n, bool null)
@@ -329,7 +378,7 @@ static bool object(struct jp *j, enum mode m, const char *pname, size_t pnn, con
 			return false;
 		const char *k;
 		size_t kn;
-		if (!jstring(j, &k, &kn))
+		if (!key_expected(j, &k, &kn) && !jstring(j, &k, &kn))
 			return false;
 		ws(j);
 		if (at_end(j, j->p) || *j->p != ':')
@@ -545,6 +594,17 @@ static bool valid_utf8(const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s, *e = p + n;
 	while (p < e) {
 #if defined(__SSE2__)
+		/* 64 bytes per test while all of them are ASCII */
+		while (e - p >= 64) {
+			__m128i c = _mm_or_si128(
+				_mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)p),
+					     _mm_loadu_si128((const __m128i *)(const void *)(p + 16))),
+				_mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + 32)),
+					     _mm_loadu_si128((const __m128i *)(const void *)(p + 48))));
+			if (_mm_movemask_epi8(c))
+				break;
+			p += 64;
+		}
 		while (e - p >= 16) {
 			__m128i c = _mm_loadu_si128((const __m128i *)(const void *)p);
 			int m = _mm_movemask_epi8(c);

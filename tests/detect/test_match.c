@@ -625,6 +625,26 @@ static void json_shapes(void **state)
 	assert_non_null(strstr(g.fields, "Long Directory Name\\tool.exe --flag \"quoted value\" end"));
 }
 
+/* Names are looked up through a guess (the name that followed the previous
+ * one last time), and the reader takes the guessed key without searching
+ * for its end: a key that only starts like the guess, or spells it with
+ * escapes, must still be read as itself. */
+static void json_keys_in_repeated_shapes(void **state)
+{
+	(void)state;
+	const char *recs =
+		"{\"Channel\":\"Security\",\"TargetUserName\":\"admin\"}\n"          /* fires */
+		"{\"Channel\":\"Security\",\"TargetUser\\u004eame\":\"admin\"}\n"   /* fires */
+		"{\"Channel\":\"Security\",\"TargetUserNameX\":\"admin\"}\n"
+		"{\"Channel\":\"Security\",\"TargetUserNam\":\"admin\"}\n"
+		"{\"Channel\":\"Security\",\"Target\\\\UserName\":\"admin\"}\n"
+		"{\"Channel\":\"Security\",\"a\\\\b\":1,\"TargetUserName\":\"admin\"}\n"  /* fires */
+		"{\"Channel\":\"Security\",\"a\\\\b\":1,\"TargetUserName\":\"admin\"}\n"  /* fires */
+		"{\"Channel\":\"Security\",\"a\\\\b\":1,\"TargetUserName\\\"\":\"admin\"}\n"
+		"{\"Channel\":\"Security\",\"TargetUserName\":\"admin\"}\n";         /* fires */
+	assert_int_equal(run_rule(NULL, any_rule, recs, NULL), 5);
+}
+
 static void json_damage_is_counted(void **state)
 {
 	(void)state;
@@ -832,6 +852,7 @@ int main(void)
 		cmocka_unit_test(cli_correlations_span_inputs),
 		cmocka_unit_test(cli_rules_check_reads_config),
 		cmocka_unit_test(json_shapes),
+		cmocka_unit_test(json_keys_in_repeated_shapes),
 		cmocka_unit_test(json_damage_is_counted),
 		cmocka_unit_test(padded_value_still_evaluated),
 		cmocka_unit_test(many_fields_still_evaluated),
