@@ -11,7 +11,10 @@
 
 #include "db_int.h"
 
-#define TX_ATTEMPTS     10
+/* every write appends to the one audit chain, so on PostgreSQL concurrent
+ * writers conflict and all but one retry each round: a burst of writers
+ * needs more rounds than a handful, and the time budget is what bounds it */
+#define TX_ATTEMPTS     64
 #define TX_BUDGET_MS    15000   /* give up retrying after this long */
 #define TX_BACKOFF_MS   2
 #define TX_BACKOFF_CAP  250
