@@ -114,6 +114,8 @@ enum bw_err alerts_withdraw(struct db *db, const struct actor *by, const char *i
  * running one of its affected products (below).
  * types (comma-separated org type names, may be empty) narrows any kind. */
 #define ALERTS_TARGET_CVES_MAX 50
+/* a publication this wide refreshes PostgreSQL's statistics (advisories.c) */
+#define ALERTS_ANALYZE_AFTER 10000
 struct alerts_preview {
 	int64_t total;       /* organisations the advisory would reach */
 	int64_t added;       /* of which not yet targeted (a revision widens) */
