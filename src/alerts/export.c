@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alerts/alerts.h"
 #include "app/routes.h"
@@ -545,55 +546,6 @@ static void get_collection(struct ctx *c)
 	collection_json(&j, i);
 }
 
-/* ?limit= advisories per page (their objects together), ?next= from the
- * previous page's envelope. */
-static void get_objects(struct ctx *c)
-{
-	size_t ci;
-	if (!find_collection(c, &ci))
-		return;
-	struct bw_error err = { 0 };
-	int64_t limit = TAXII_PAGE, next = 0;
-	const char *l = ctx_query(c, "limit"), *n = ctx_query(c, "next");
-	if (l && web_valid_int("limit", "limit", l, 1, TAXII_PAGE_MAX, &limit, &err) != BW_OK)
-		return ctx_error(c, 400, &err);
-	if (n && web_valid_int("next", "next", n, 0, 1000000, &next, &err) != BW_OK)
-		return ctx_error(c, 400, &err);
-	struct db_stmt *st = db_prep(c->db, "SELECT id FROM advisories WHERE revision > 0 AND (?1 = 0 OR type = 'high_severity_alert')"
-					    " ORDER BY seq, id LIMIT 5000");
-	db_bind_i64(st, 1, collections[ci].high_only);
-	char (*ids)[ALERTS_ID_MAX + 1] = arena_alloc(c->arena, 5000 * sizeof *ids);
-	size_t nids = 0;
-	while (db_step(st) == DB_ROW && nids < 5000)
-		snprintf(ids[nids++], sizeof ids[0], "%s", db_col_text(st, 0));
-	struct web_json j;
-	taxii_begin(c, &j);
-	web_json_object(&j);
-	web_json_key(&j, "objects");
-	web_json_array(&j);
-	int64_t seen = 0, written = 0;
-	bool more = false;
-	for (size_t i = 0; i < nids; i++) {
-		struct exp e;
-		if (!load_id(c, ids[i], &e))
-			continue;
-		if (seen++ < next)
-			continue;
-		if (written == limit) {
-			more = true;
-			break;
-		}
-		written++;
-		stix_objects(&j, &e);
-	}
-	web_json_end(&j);
-	web_json_key(&j, "more");
-	web_json_bool(&j, more);
-	if (more)
-		kv(&j, "next", arena_printf(c->arena, "%lld", (long long)(next + limit)));
-	web_json_end(&j);
-}
-
 /* The STIX ids of one revision's objects, in the order stix_objects
  * writes them (the same items, the same derived identifiers). */
 static size_t stix_ids(struct ctx *c, const char *id, const char *const *v, const char ***out)
@@ -661,17 +613,57 @@ static void iso_str(int64_t t, char out[32])
 	bw_time_iso(t, out);
 }
 
-/* The manifest: one entry per object (id, date_added: the advisory's first
- * publication, version: its latest, media_type), a page of advisories at a
- * time like the objects endpoint, with the TAXII date headers. */
-static void get_manifest(struct ctx *c)
+/* An RFC 3339 UTC timestamp, as TAXII writes them ("2026-11-30T06:00:00Z",
+ * optionally with a fraction), in milliseconds. */
+static bool taxii_time_parse(const char *s, int64_t *ms)
+{
+	struct tm tm = { 0 };
+	int n = 0;
+	if (strlen(s) > 40 || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+				     &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
+		return false;
+	const char *p = s + n;
+	int64_t frac = 0, scale = 1000;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (scale > 1) {
+				scale /= 10;
+				frac += (*p - '0') * scale;
+			}
+	}
+	if (strcmp(p, "Z") != 0 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1)
+		return false;
+	*ms = (int64_t)t * 1000 + frac;
+	return true;
+}
+
+/* One page of a collection: ?limit= advisories (their objects together),
+ * ?next= from the previous page's envelope, ?added_after= (what a polling
+ * client such as OpenCTI sends: only what was added since its last pull).
+ * An object's latest version was added when the revision that carries it
+ * was published, so a revised advisory is added again. The objects
+ * endpoint writes the objects; the manifest one entry per object (id,
+ * date_added, version, media_type). Both send the TAXII date headers. */
+static void taxii_page(struct ctx *c, bool manifest)
 {
 	size_t ci;
 	if (!find_collection(c, &ci))
 		return;
-	int64_t limit, next;
+	int64_t limit, next, after = -1;
 	if (!taxii_paging(c, &limit, &next))
 		return;
+	const char *aa = ctx_query(c, "added_after");
+	if (aa && !taxii_time_parse(aa, &after)) {
+		struct bw_error err = { 0 };
+		bw_fail(&err, BW_EINVAL, "added_after", "added_after must be a UTC timestamp like 2026-11-30T06:00:00Z");
+		return ctx_error(c, 400, &err);
+	}
 	char (*ids)[ALERTS_ID_MAX + 1];
 	size_t nids = taxii_advisories(c, ci, &ids);
 	struct web_json j;
@@ -683,7 +675,7 @@ static void get_manifest(struct ctx *c)
 	bool more = false;
 	for (size_t i = 0; i < nids; i++) {
 		struct exp e;
-		if (!load_id(c, ids[i], &e))
+		if (!load_id(c, ids[i], &e) || e.published * 1000 <= after)
 			continue;
 		if (seen++ < next)
 			continue;
@@ -692,16 +684,20 @@ static void get_manifest(struct ctx *c)
 			break;
 		}
 		written++;
-		if (!first || e.first < first)
-			first = e.first;
-		if (e.first > last)
-			last = e.first;
+		if (!first || e.published < first)
+			first = e.published;
+		if (e.published > last)
+			last = e.published;
+		if (!manifest) {
+			stix_objects(&j, &e);
+			continue;
+		}
 		const char **oids;
 		size_t n = stix_ids(c, e.adv.id, e.v, &oids);
 		for (size_t k = 0; k < n; k++) {
 			web_json_object(&j);
 			kv(&j, "id", oids[k]);
-			iso(&j, "date_added", e.first);
+			iso(&j, "date_added", e.published);
 			iso(&j, "version", e.published);
 			kv(&j, "media_type", "application/stix+json;version=2.1");
 			web_json_end(&j);
@@ -720,6 +716,16 @@ static void get_manifest(struct ctx *c)
 		iso_str(last, t);
 		http_resp_header(c->resp, "X-TAXII-Date-Added-Last", t);
 	}
+}
+
+static void get_objects(struct ctx *c)
+{
+	taxii_page(c, false);
+}
+
+static void get_manifest(struct ctx *c)
+{
+	taxii_page(c, true);
 }
 
 static bool has_id(const char **ids, size_t n, const char *id)

@@ -576,7 +576,7 @@ test('TAXII 2.1 manifest, object versions and status, under the same TLP rule as
   assert.deepEqual(man.objects.map((o) => o.id), objs.map((o) => o.id), 'one manifest entry per object, in order');
   for (const [i, o] of man.objects.entries()) {
     assert.equal(o.version, objs[i].modified);
-    assert.equal(o.date_added, objs[i].created);
+    assert.equal(o.date_added, objs[i].modified, 'the latest version was added when its revision was published');
     assert.equal(o.media_type, 'application/stix+json;version=2.1');
   }
   const page1 = (await ral.get(`${base}/manifest/?limit=1`)).json();
@@ -584,6 +584,25 @@ test('TAXII 2.1 manifest, object versions and status, under the same TLP rule as
   const page2 = (await ral.get(`${base}/manifest/?limit=1&next=${page1.next}`)).json();
   assert.ok(page2.objects.length > 0 && !page2.objects.some((o) => page1.objects.some((p) => p.id === o.id)));
   assert.equal((await ral.get(`${base}/manifest/?limit=0`)).status, 400);
+
+  // added_after: a polling client gets only what was added since its last pull,
+  // and a revised advisory comes again with its new version
+  const revisedReport = objs.find((o) => o.type === 'report' && o.name.startsWith(`${id}:`));
+  const newest = man.objects.map((o) => o.date_added).sort().at(-1);
+  const none = await ral.get(`${base}/objects/?added_after=${newest}`);
+  assert.equal(none.status, 200);
+  assert.deepEqual(none.json().objects, [], 'nothing added after the newest');
+  assert.equal(none.headers.get('x-taxii-date-added-first'), null);
+  const since = new Date(Date.parse(revisedReport.modified) - 1000).toISOString();
+  const fresh = (await ral.get(`${base}/objects/?limit=100&added_after=${since}`)).json().objects;
+  assert.ok(fresh.some((o) => o.id === revisedReport.id), 'the revised advisory is there again');
+  assert.ok(fresh.length < objs.length, 'older advisories are left out');
+  assert.ok(fresh.every((o) => o.type !== 'report' || Date.parse(o.modified) > Date.parse(since)));
+  const all = (await ral.get(`${base}/manifest/?limit=100&added_after=1970-01-01T00:00:00.000Z`)).json().objects;
+  assert.equal(all.length, man.objects.length);
+  const bad = await ral.get(`${base}/objects/?added_after=yesterday`);
+  assert.equal(bad.status, 400);
+  assert.match(bad.text, /added_after/);
 
   // CC-0002 is TLP:AMBER+STRICT to the trusts: not in a GP practice's manifest
   const strict = objs.find((o) => o.type === 'report' && o.name.startsWith('CC-0002:')).id;
