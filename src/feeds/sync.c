@@ -714,6 +714,32 @@ static enum bw_err fail_tx(struct db *db, void *arg, struct bw_error *err)
 	return finish_rows(db, arg, err);
 }
 
+/* A run's memory: the arenas, the error examples and its tables. */
+static struct feeds_run *run_new(void)
+{
+	struct feeds_run *r = calloc(1, sizeof *r);
+	if (!r)
+		abort();
+	arena_init(&r->keep);
+	arena_init(&r->scratch);
+	arena_init(&r->batch);
+	r->ex = calloc(FEEDS_LIM_ERROR_EXAMPLES, sizeof *r->ex);
+	if (!r->ex)
+		abort();
+	return r;
+}
+
+static void run_free(struct feeds_run *r)
+{
+	free(r->tab);
+	free(r->pend);
+	free(r->ex);
+	arena_free(&r->keep);
+	arena_free(&r->scratch);
+	arena_free(&r->batch);
+	free(r);
+}
+
 struct audit_args {
 	const struct actor *by;
 	const struct feeds_run *r;
@@ -740,21 +766,13 @@ static enum bw_err sync_run(struct db *db, const struct actor *by, const char *n
 	if (!res)
 		res = &dummy;
 	memset(res, 0, sizeof *res);
-	struct feeds_run *r = calloc(1, sizeof *r);
-	if (!r)
-		abort();
+	struct feeds_run *r = run_new();
 	r->db = db;
 	r->only = only;
 	r->only_ctx = only_ctx;
 	/* a partial sync reads part of the source: nothing in it may be taken as removed */
 	r->unsure = only != NULL;
 	r->started_ms = bw_now_ms();
-	arena_init(&r->keep);
-	arena_init(&r->scratch);
-	arena_init(&r->batch);
-	r->ex = calloc(FEEDS_LIM_ERROR_EXAMPLES, sizeof *r->ex);
-	if (!r->ex)
-		abort();
 	struct feeds_http *h = NULL;
 	struct feeds_gpg *g = NULL;
 	char etag[256] = "", lm[128] = "";
@@ -835,13 +853,7 @@ static enum bw_err sync_run(struct db *db, const struct actor *by, const char *n
 out:
 	feeds_http_free(h);
 	feeds_gpg_close(g);
-	free(r->tab);
-	free(r->pend);
-	free(r->ex);
-	arena_free(&r->keep);
-	arena_free(&r->scratch);
-	arena_free(&r->batch);
-	free(r);
+	run_free(r);
 	return rc;
 }
 
@@ -872,21 +884,13 @@ enum bw_err feeds_check_path(enum feeds_kind kind, const char *path,
 		return bw_fail(err, BW_EINVAL, "kind", "%s feeds cannot be read yet", feeds_kind_name(kind));
 	if (feeds_is_url(path))
 		return bw_fail(err, BW_EINVAL, "path", "a check reads local files only");
-	struct feeds_run *r = calloc(1, sizeof *r);
-	if (!r)
-		abort();
+	struct feeds_run *r = run_new();
 	r->check = true;
 	r->on_refused = on_refused;
 	r->refused_ctx = ctx;
 	r->src.kind = kind;
 	snprintf(r->src.name, sizeof r->src.name, "check");
 	snprintf(r->src.location, sizeof r->src.location, "%s", path);
-	arena_init(&r->keep);
-	arena_init(&r->scratch);
-	arena_init(&r->batch);
-	r->ex = calloc(FEEDS_LIM_ERROR_EXAMPLES, sizeof *r->ex);
-	if (!r->ex)
-		abort();
 	struct feeds_http *h = feeds_http_new();
 	char etag[256] = "", lm[128] = "";
 	bool not_modified = false;
@@ -896,12 +900,7 @@ enum bw_err feeds_check_path(enum feeds_kind kind, const char *path,
 	out->withdrawn = r->withdrawn;
 	out->refused = r->errors;
 	feeds_http_free(h);
-	free(r->tab);
-	free(r->ex);
-	arena_free(&r->keep);
-	arena_free(&r->scratch);
-	arena_free(&r->batch);
-	free(r);
+	run_free(r);
 	return rc;
 }
 
