@@ -11,12 +11,9 @@
 // tests/out/screens/journey-*.png. SQLite only.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer as netServer } from 'node:net';
-
-import { SMTPServer } from 'smtp-server';
-
 import { PASSWORD, assertCleanShutdown, demoEmail, totp } from '../lib/server.mjs';
 import { openBrowser } from '../lib/browser.mjs';
+import { startSmtpSink } from '../lib/smtp.mjs';
 
 const CVE = 'CVE-2024-20481';   // on CISA's KEV list; the demo's Cisco ASA firewalls run affected versions
 const ICS = 'QMJ';
@@ -33,38 +30,6 @@ let id = '';
 let exposed = [];   // codes of the exposed organisations below the ICS
 const mails = [];
 
-function freePort() {
-  return new Promise((res) => {
-    const s = netServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-async function startSink() {
-  const port = await freePort();
-  sink = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onData(stream, session, cb) {
-      let raw = '';
-      stream.on('data', (d) => { raw += d; });
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        cb();
-      });
-    },
-  });
-  await new Promise((res, rej) => {
-    sink.once('error', rej);
-    sink.listen(port, '127.0.0.1', res);
-  });
-  return port;
-}
-
 async function signIn(p, email) {
   await p.goto(`${srv.base}/sign-in`);
   await p.fill('#email', email);
@@ -74,7 +39,8 @@ async function signIn(p, email) {
 
 before(async () => {
   // read by the server at start-up (src/alerts/outbox.c)
-  process.env.BULWARK_SMTP_URL = `smtp://127.0.0.1:${await startSink()}`;
+  sink = await startSmtpSink((m) => mails.push(m));
+  process.env.BULWARK_SMTP_URL = `smtp://127.0.0.1:${sink.port}`;
   process.env.BULWARK_MAIL_FROM = 'alerts@bulwark.test';
   process.env.BULWARK_PUBLIC_URL = 'https://bulwark.test';
   let page;
@@ -88,7 +54,7 @@ before(async () => {
 });
 after(async () => {
   await close?.();
-  await new Promise((r) => (sink ? sink.close(r) : r()));
+  await sink?.close();
   delete process.env.BULWARK_SMTP_URL;
   delete process.env.BULWARK_MAIL_FROM;
   delete process.env.BULWARK_PUBLIC_URL;

@@ -8,11 +8,9 @@
 // ../shared/DESIGN.md, Outbox). Bounded to about a minute.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer as netServer } from 'node:net';
-
-import { SMTPServer } from 'smtp-server';
 
 import { BACKEND, createInstance } from '../lib/server.mjs';
+import { startSmtpSink } from '../lib/smtp.mjs';
 
 const KILLS = 8;
 const ADVISORIES = 10;
@@ -27,47 +25,16 @@ const sentAtKill = [];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function freePort() {
-  return new Promise((res) => {
-    const s = netServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-function header(raw, name) {
-  const m = new RegExp(`^${name}: (.*)$`, 'mi').exec(raw.split('\r\n\r\n')[0]);
-  return m ? m[1].trim() : null;
-}
-
 before(async () => {
-  const port = await freePort();
-  sink = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onData(stream, session, cb) {
-      let raw = '';
-      stream.on('data', (d) => { raw += d; });
-      stream.on('end', () => setTimeout(() => {
-        // accepted: from here the message is the receiver's, whatever the sender does
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address)[0], messageId: header(raw, 'Message-ID'),
-          advisory: header(raw, 'X-Bulwark-Advisory') });
-        cb();
-      }, SINK_DELAY_MS));
-    },
-  });
-  sink.on('error', () => {});   // a killed client resets its connection
-  await new Promise((r) => sink.listen(port, '127.0.0.1', r));
-  process.env.BULWARK_SMTP_URL = `smtp://127.0.0.1:${port}`;
+  sink = await startSmtpSink((m) => mails.push({ to: m.to[0], messageId: m.messageId, advisory: m.advisory }),
+    { delayMs: SINK_DELAY_MS });
+  process.env.BULWARK_SMTP_URL = `smtp://127.0.0.1:${sink.port}`;
   process.env.BULWARK_MAIL_FROM = 'alerts@bulwark.test';
   inst = await createInstance(`crash-outbox-${BACKEND}`, { serve: false });
 });
 after(async () => {
   await inst?.close();
-  await new Promise((r) => (sink ? sink.close(r) : r()));
+  await sink?.close();
 });
 
 // What core's publish leaves: the advisory, its targets (every organisation

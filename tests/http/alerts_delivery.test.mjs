@@ -15,12 +15,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
-import { createServer as netServer } from 'node:net';
-
-import { SMTPServer } from 'smtp-server';
 
 import { PASSWORD, assertCleanShutdown, createInstance, createToken, demoEmail } from '../lib/server.mjs';
 import { pageErrors } from '../lib/client.mjs';
+import { startSmtpSink } from '../lib/smtp.mjs';
 
 const NOTIFY_SERVICE = '26785a09-ab16-4eb0-8407-a37497a57506';
 const NOTIFY_SECRET = '3d844edf-8d35-48ac-975b-e847b4f122b0';
@@ -41,51 +39,14 @@ const calls = [];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function freePort() {
-  return new Promise((res) => {
-    const s = netServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-function header(raw, name) {
-  const m = new RegExp(`^${name}: (.*)$`, 'mi').exec(raw.split('\r\n\r\n')[0]);
-  return m ? m[1].trim() : null;
-}
-
+// the local mail server: every message it accepts, with its advisory id
 function startSink(port) {
-  const s = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onData(stream, session, cb) {
-      let raw = '';
-      stream.on('data', (d) => { raw += d; });
-      stream.on('end', () => {
-        mails.push({
-          from: session.envelope.mailFrom.address,
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw,
-          messageId: header(raw, 'Message-ID'),
-          subject: header(raw, 'Subject'),
-          advisory: (header(raw, 'X-Bulwark-Advisory') || '').split(' ')[0],
-        });
-        cb();
-      });
-    },
-  });
-  return new Promise((res, rej) => {
-    s.once('error', rej);
-    s.listen(port, '127.0.0.1', () => res(s));
-  });
+  return startSmtpSink((m) => mails.push({ ...m, advisory: (m.advisory || '').split(' ')[0] }), { port });
 }
 
 before(async () => {
-  sinkPort = await freePort();
-  sink = await startSink(sinkPort);
+  sink = await startSink();
+  sinkPort = sink.port;
   hooks = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => { body += d; });
@@ -115,7 +76,7 @@ before(async () => {
 });
 after(async () => {
   await inst?.close();
-  await new Promise((r) => (sink ? sink.close(r) : r()));
+  await sink?.close();
   await new Promise((r) => (hooks ? hooks.close(r) : r()));
 });
 
@@ -342,7 +303,7 @@ test('an ordinary alert is not sent by text', async () => {
 });
 
 test('with the mail server down nothing is lost, and everything arrives once when it is back', async () => {
-  await new Promise((r) => sink.close(r));
+  await sink.close();
   mails.length = 0;
   await publish('CC-9003', 9003, 'bulletin', ['RAL', 'RAN', 'RP6']);
   const n = Number(await one(`SELECT count(*) FROM deliveries WHERE advisory_id = 'CC-9003' AND channel = 'email'`));
