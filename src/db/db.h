@@ -51,6 +51,9 @@ void db_bind_i64(struct db_stmt *st, int idx, int64_t v);    /* idx from 1 */
 void db_bind_text(struct db_stmt *st, int idx, const char *s); /* NULL binds null */
 /* n bytes; a NUL among them fails the step on PostgreSQL (text cannot hold it) */
 void db_bind_textn(struct db_stmt *st, int idx, const char *s, size_t n);
+/* Like db_bind_text without a copy, for bulk writes: s must stay unchanged
+ * until the statement's last db_step (db_prep clears the binding). */
+void db_bind_text_kept(struct db_stmt *st, int idx, const char *s);
 void db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n);
 void db_bind_null(struct db_stmt *st, int idx);
 /* DB_ROW, DB_DONE or DB_ERR. After DB_DONE or DB_ERR the statement is reset. */

@@ -31,6 +31,8 @@ struct db_ops {
 	void (*clear)(struct db_stmt *st);         /* drop bindings */
 	void (*bind_i64)(struct db_stmt *st, int idx, int64_t v);
 	void (*bind_text)(struct db_stmt *st, int idx, const char *s, size_t n);
+	/* s not copied: it outlives the statement's last step (NULL: copy) */
+	void (*bind_text_kept)(struct db_stmt *st, int idx, const char *s, size_t n);
 	void (*bind_blob)(struct db_stmt *st, int idx, const void *p, size_t n);
 	void (*bind_null)(struct db_stmt *st, int idx);
 	int (*step)(struct db_stmt *st);

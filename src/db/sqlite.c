@@ -134,6 +134,11 @@ static void sq_bind_text(struct db_stmt *st, int idx, const char *s, size_t n)
 					      SQLITE_UTF8));
 }
 
+static void sq_bind_text_kept(struct db_stmt *st, int idx, const char *s, size_t n)
+{
+	sq_bound(st, idx, sqlite3_bind_text64(S(st)->s, idx, s, n, SQLITE_STATIC, SQLITE_UTF8));
+}
+
 static void sq_bind_blob(struct db_stmt *st, int idx, const void *p, size_t n)
 {
 	/* an empty blob, not NULL: sqlite3_bind_blob would bind NULL for n=0 */
@@ -217,6 +222,7 @@ static const struct db_ops sqlite_ops = {
 	.clear = sq_clear,
 	.bind_i64 = sq_bind_i64,
 	.bind_text = sq_bind_text,
+	.bind_text_kept = sq_bind_text_kept,
 	.bind_blob = sq_bind_blob,
 	.bind_null = sq_bind_null,
 	.step = sq_step,

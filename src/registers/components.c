@@ -100,12 +100,15 @@ enum bw_err components_system_get(struct db *db, int64_t id, struct comp_system 
  * keep the unique index small whatever the lengths. */
 static void ident_of(const char *ns, const char *ref, const struct comp_ok *ok, char out[65])
 {
+	const char *parts[] = { ns && ref ? "sbom" : "name", ns && ref ? ns : ok->norm_vendor,
+				ns && ref ? ref : ok->norm_product, ns && ref ? NULL : ok->version };
 	struct buf b;
 	buf_init(&b);
-	if (ns && ref)
-		buf_printf(&b, "sbom\x1f%s\x1f%s", ns, ref);
-	else
-		buf_printf(&b, "name\x1f%s\x1f%s\x1f%s", ok->norm_vendor, ok->norm_product, ok->version);
+	for (size_t i = 0; i < BW_NELEM(parts) && parts[i]; i++) {
+		if (i)
+			buf_putc(&b, '\x1f');
+		buf_puts(&b, parts[i]);
+	}
 	uint8_t h[32];
 	bw_sha256(b.p, b.len, h);
 	bw_hex(h, 16, out);   /* 128 bits: no collision in any estate, half the index */
@@ -329,6 +332,7 @@ enum bw_err components_confirm_cpe(struct db *db, const struct actor *by, int64_
 struct imp_row {
 	size_t idx;               /* in the batch */
 	int64_t system_id;
+	uint64_t head;            /* norm_product's first 8 bytes, big-endian: most comparisons end here */
 	struct comp_ok ok;
 	char ident[65];
 };
@@ -370,6 +374,8 @@ static int cmp_imp(const void *x, const void *y)
 static int cmp_name(const void *x, const void *y)
 {
 	const struct imp_row *a = *(const struct imp_row *const *)x, *b = *(const struct imp_row *const *)y;
+	if (a->head != b->head)
+		return a->head < b->head ? -1 : 1;
 	int c = strcmp(a->ok.norm_product, b->ok.norm_product);
 	return c ? c : strcmp(a->ok.norm_vendor, b->ok.norm_vendor);
 }
@@ -448,9 +454,9 @@ static enum bw_err import_tx(struct db *db, void *arg, struct bw_error *err)
 	struct buf sql;
 	buf_init(&sql);
 	enum bw_err rc = BW_OK;
-	/* PostgreSQL: many rows a statement saves round trips; SQLite has none to
-	 * save and runs a one-row prepared statement fastest */
-	size_t batch = db_kind(db) == DB_POSTGRES ? IMPORT_BATCH : 1, sql_k = 0;
+	/* many rows a statement: PostgreSQL saves round trips, SQLite the work
+	 * of opening and closing six cursors for every row */
+	size_t batch = IMPORT_BATCH, sql_k = 0;
 	struct db_stmt *st = NULL;
 	for (size_t i = 0; i < im->n && rc == BW_OK; i += batch) {
 		size_t k = im->n - i < batch ? im->n - i : batch;
@@ -466,15 +472,15 @@ static enum bw_err import_tx(struct db *db, void *arg, struct bw_error *err)
 			int p = (int)(j * IMPORT_COLS);
 			db_bind_i64(st, p + 1, im->sys->org_id);
 			db_bind_i64(st, p + 2, r->system_id);
-			db_bind_text(st, p + 3, r->ok.vendor);
-			db_bind_text(st, p + 4, r->ok.product);
-			db_bind_text(st, p + 5, r->ok.version);
-			db_bind_text(st, p + 6, r->ok.cpe);
-			db_bind_text(st, p + 7, r->ok.purl);
-			db_bind_text(st, p + 8, r->ok.norm_vendor);
-			db_bind_text(st, p + 9, r->ok.norm_product);
-			db_bind_text(st, p + 10, r->ident);
-			db_bind_text(st, p + 11, im->source);
+			db_bind_text_kept(st, p + 3, r->ok.vendor);
+			db_bind_text_kept(st, p + 4, r->ok.product);
+			db_bind_text_kept(st, p + 5, r->ok.version);
+			db_bind_text_kept(st, p + 6, r->ok.cpe);
+			db_bind_text_kept(st, p + 7, r->ok.purl);
+			db_bind_text_kept(st, p + 8, r->ok.norm_vendor);
+			db_bind_text_kept(st, p + 9, r->ok.norm_product);
+			db_bind_text_kept(st, p + 10, r->ident);
+			db_bind_text_kept(st, p + 11, im->source);
 			db_bind_i64(st, p + 12, now);
 		}
 		if (db_step(st) == DB_ERR)
@@ -531,6 +537,9 @@ enum bw_err components_import(struct db *db, const struct actor *by, const struc
 			continue;
 		}
 		ident_of(b->ns, b->ns ? in->ref : NULL, &r->ok, r->ident);
+		r->head = 0;
+		for (size_t k = 0; k < 8 && r->ok.norm_product[k]; k++)
+			r->head |= (uint64_t)(unsigned char)r->ok.norm_product[k] << (56 - 8 * k);
 		bool seen = false;
 		for (size_t k = 0; k < im.nsys; k++)
 			seen = seen || im.sys_ids[k] == r->system_id;
