@@ -216,18 +216,17 @@ static void pg_notice(void *arg, const char *message)
 static int pg_setup(struct db *db)
 {
 	PQsetNoticeProcessor(C(db), pg_notice, NULL);
-	/* Statements run unnamed (pg_step), so each is planned for the values
-	 * at hand: a subtree is one practice or the whole nation, and a generic
-	 * plan made for neither (a named statement's from its sixth run) turns
-	 * a range over 60,000 organisations into as many index probes — an
-	 * alert's roll-up went from 0.3 s to over 1 s. The server's own cached
-	 * plans (the foreign-key checks run for every inserted row) stay cached:
-	 * plan_cache_mode = force_custom_plan did the first and re-planned those.
+	/* Plans for the values at hand: a subtree is one practice or the whole
+	 * nation, and a generic plan made for neither (used from a prepared
+	 * statement's sixth run) turns a range over 60,000 organisations into
+	 * as many index probes — an alert's roll-up went from 0.3 s to over 1 s.
+	 * (Running statements unnamed would do the same, but parsing each again
+	 * made the gap roll-up's p99 worse.) Bulk writers undo it: db_bulk.
 	 * No parallel workers: a page's query that a plan misjudges as big
 	 * would otherwise start worker processes on every request, which costs
 	 * more than the query and doubles p99 under load. */
 	PGresult *res = PQexec(C(db), "SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8';"
-				      " SET max_parallel_workers_per_gather = 0");
+				      " SET plan_cache_mode = force_custom_plan; SET max_parallel_workers_per_gather = 0");
 	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
 	if (rc)
 		pg_error(db, res);
@@ -393,9 +392,6 @@ static int pg_do_prepare(struct db *db, struct pg_stmt *st, bool typed, bool *la
 				if (pg_exec(db, sql) != 0)
 					return -1;
 				memcpy(st->name, wide, sizeof wide);
-			} else {
-				/* the server infers again at each run, as it did here */
-				memset(st->decl, 0, (size_t)st->nparams * sizeof *st->decl);
 			}
 		}
 	}
@@ -543,10 +539,8 @@ static int pg_step(struct db_stmt *bst)
 		}
 		if (!st->prepared && pg_do_prepare(db, st, true, NULL) != 0)
 			return DB_ERR;
-		/* run as the unnamed statement, with the types the preparation
-		 * found: planned for the values at hand (see pg_setup) */
-		PGresult *res = PQexecParams(C(db), st->pgsql, st->nparams, st->decl, st->vals, st->lens,
-					     st->fmts, 0);
+		PGresult *res = PQexecPrepared(C(db), st->name, st->nparams, st->vals,
+					       st->lens, st->fmts, 0);
 		ExecStatusType s = PQresultStatus(res);
 		if (s == PGRES_COMMAND_OK || s == PGRES_EMPTY_QUERY) {
 			if (counts_changes(PQcmdStatus(res)))
