@@ -390,8 +390,10 @@ int main(int argc, char **argv)
 	printf("| CycloneDX 1.6 SBOM, same file again | %zu | %lld updated | %.0f (%.0f) | | |\n", npm, (long long)r4.updated,
 	       RATE(npm, w[4]), RATE(npm, c[4]));
 	printf("\nInto one system of a trust, on %s with %lld components already stored; each figure includes "
-	       "parsing and checking every CPE and purl. The CSV repeats packages, so fewer rows are written than read.\n",
-	       db_kind(db) == DB_POSTGRES ? "PostgreSQL" : "SQLite", (long long)total);
+	       "parsing and checking every CPE and purl. The CSV repeats packages, so fewer rows are written than read. "
+	       "CPU-seconds are this process's (both its cores while a big file is checked%s).\n",
+	       db_kind(db) == DB_POSTGRES ? "PostgreSQL" : "SQLite", (long long)total,
+	       db_kind(db) == DB_POSTGRES ? "; the server's own are not counted" : "");
 out:
 	buf_free(&csv);
 	buf_free(&bom);
