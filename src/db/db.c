@@ -215,13 +215,10 @@ void db_bind_text(struct db_stmt *st, int idx, const char *s)
 
 void db_bind_text_kept(struct db_stmt *st, int idx, const char *s)
 {
-	if (!st)
-		return;
-	const struct db_ops *ops = st->db->ops;
-	if (!s)
-		ops->bind_null(st, idx);
+	if (st && s && st->db->ops->bind_text_kept)
+		st->db->ops->bind_text_kept(st, idx, s, strlen(s));
 	else
-		(ops->bind_text_kept ? ops->bind_text_kept : ops->bind_text)(st, idx, s, strlen(s));
+		db_bind_text(st, idx, s);
 }
 
 void db_bind_textn(struct db_stmt *st, int idx, const char *s, size_t n)

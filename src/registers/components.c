@@ -595,7 +595,8 @@ static void *check_rows(void *arg)
 	for (size_t i = c->from; i < c->to; i++) {
 		const struct comp_in *in = &c->b->v[i];
 		struct imp_row *r = &c->rows[i];
-		struct bw_error e = { 0 };
+		struct bw_error e;    /* filled on failure only: not zeroed for every row */
+		e.field[0] = e.msg[0] = '\0';
 		r->idx = i;
 		if (components_check(c->a, in, &r->ok, &e) != BW_OK) {
 			struct bw_error *keep = arena_alloc(c->a, sizeof *keep);
