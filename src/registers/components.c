@@ -101,11 +101,12 @@ enum bw_err components_system_get(struct db *db, int64_t id, struct comp_system 
  * keep the unique index small whatever the lengths. */
 static void ident_of(const char *ns, const char *ref, const struct comp_ok *ok, char out[65])
 {
-	const char *parts[] = { ns && ref ? "sbom" : "name", ns && ref ? ns : ok->norm_vendor,
-				ns && ref ? ref : ok->norm_product, ns && ref ? NULL : ok->version };
+	const char *by_ref[] = { "sbom", ns, ref, NULL };
+	const char *by_name[] = { "name", ok->norm_vendor, ok->norm_product, ok->version };
+	const char *const *parts = ns && ref ? by_ref : by_name;
 	struct buf b;
 	buf_init(&b);
-	for (size_t i = 0; i < BW_NELEM(parts) && parts[i]; i++) {
+	for (size_t i = 0; i < BW_NELEM(by_name) && parts[i]; i++) {
 		if (i)
 			buf_putc(&b, '\x1f');
 		buf_puts(&b, parts[i]);
@@ -431,31 +432,33 @@ static int64_t count_in(struct db *db, const int64_t *ids, size_t n)
 #define INSERT_COLS "INSERT INTO components (org_id, system_id, vendor, product, version, cpe, purl, norm_vendor," \
 		    " norm_product, ident, source, created_at, updated_at) "
 
-/* k rows of IMPORT_COLS parameters each (SQLite); k = 0: the rows as nine
- * arrays beside the org, source and time (PostgreSQL) */
+/* a later import keeps a confirmed CPE unless the file gives one */
+#define IMPORT_UPSERT \
+	" ON CONFLICT (system_id, ident) DO UPDATE SET vendor = excluded.vendor," \
+	" product = excluded.product, version = excluded.version," \
+	" cpe = COALESCE(excluded.cpe, components.cpe), purl = COALESCE(excluded.purl, components.purl)," \
+	" cpe_confirmed = CASE WHEN excluded.cpe IS NULL THEN components.cpe_confirmed ELSE 0 END," \
+	" norm_vendor = excluded.norm_vendor, norm_product = excluded.norm_product," \
+	" source = excluded.source, updated_at = excluded.updated_at"
+
+/* PostgreSQL: the rows as nine arrays beside the org, source and time */
+static const char import_pg_sql[] =
+	INSERT_COLS "SELECT ?1, t.s, t.v, t.p, t.ver, t.c, t.u, t.nv, t.np, t.i, ?2, ?3, ?3 FROM unnest(?4::bigint[],"
+		    " ?5::text[], ?6::text[], ?7::text[], ?8::text[], ?9::text[], ?10::text[], ?11::text[],"
+		    " ?12::text[]) WITH ORDINALITY AS t(s, v, p, ver, c, u, nv, np, i, n) ORDER BY t.n" IMPORT_UPSERT;
+
+/* SQLite: k rows of IMPORT_COLS parameters each */
 static const char *insert_sql(struct buf *sql, size_t k)
 {
 	buf_reset(sql);
-	buf_puts(sql, INSERT_COLS);
-	if (k == 0)
-		buf_puts(sql, "SELECT ?1, t.s, t.v, t.p, t.ver, t.c, t.u, t.nv, t.np, t.i, ?2, ?3, ?3 FROM unnest(?4::bigint[],"
-			      " ?5::text[], ?6::text[], ?7::text[], ?8::text[], ?9::text[], ?10::text[], ?11::text[],"
-			      " ?12::text[]) WITH ORDINALITY AS t(s, v, p, ver, c, u, nv, np, i, n) ORDER BY t.n");
-	else
-		buf_puts(sql, "VALUES ");
+	buf_puts(sql, INSERT_COLS "VALUES ");
 	for (size_t j = 0; j < k; j++) {
 		size_t p = j * IMPORT_COLS;
 		buf_printf(sql, "%s(?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu)",
 			   j ? ", " : "", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10,
 			   p + 11, p + 12, p + 12);
 	}
-	/* a later import keeps a confirmed CPE unless the file gives one */
-	buf_puts(sql, " ON CONFLICT (system_id, ident) DO UPDATE SET vendor = excluded.vendor,"
-		      " product = excluded.product, version = excluded.version,"
-		      " cpe = COALESCE(excluded.cpe, components.cpe), purl = COALESCE(excluded.purl, components.purl),"
-		      " cpe_confirmed = CASE WHEN excluded.cpe IS NULL THEN components.cpe_confirmed ELSE 0 END,"
-		      " norm_vendor = excluded.norm_vendor, norm_product = excluded.norm_product,"
-		      " source = excluded.source, updated_at = excluded.updated_at");
+	buf_puts(sql, IMPORT_UPSERT);
 	return buf_cstr(sql);
 }
 
@@ -483,11 +486,10 @@ static void array_add(struct buf *b, const char *s)
  * planned again for every 50 rows spent more time planning than writing. */
 static enum bw_err import_pg(struct db *db, const struct imp *im, int64_t now, struct bw_error *err)
 {
-	struct buf sql, col[9];
-	buf_init(&sql);
+	struct buf col[9];
 	for (size_t c = 0; c < BW_NELEM(col); c++)
 		buf_init(&col[c]);
-	struct db_stmt *st = db_prep(db, insert_sql(&sql, 0));
+	struct db_stmt *st = db_prep(db, import_pg_sql);
 	enum bw_err rc = BW_OK;
 	for (size_t i = 0; i < im->n && rc == BW_OK; i += IMPORT_PG_ROWS) {
 		for (size_t c = 0; c < BW_NELEM(col); c++)
@@ -512,7 +514,6 @@ static enum bw_err import_pg(struct db *db, const struct imp *im, int64_t now, s
 	}
 	for (size_t c = 0; c < BW_NELEM(col); c++)
 		buf_free(&col[c]);
-	buf_free(&sql);
 	return rc;
 }
 
