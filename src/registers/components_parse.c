@@ -2,11 +2,11 @@
  * components_parse: checking one component, and reading the files an
  * inventory arrives in — CSV with documented columns, CycloneDX and SPDX
  * JSON SBOMs. Pure: no database. CPE and purl strings go through the match
- * engine's parsers (written once, there); JSON through jansson after a
- * depth check; CSV through base/csv. Every row's fault is collected with
- * its row number and field so the user sees all of them at once.
+ * engine's parsers (written once, there); JSON through base/jtape (no tree
+ * of values: building jansson's was half an SBOM's import); CSV through
+ * base/csv. Every row's fault is collected with its row number and field so
+ * the user sees all of them at once.
  */
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "base/csv.h"
+#include "base/jtape.h"
 #include "match/match.h"
 #include "registers/components.h"
 
@@ -280,14 +281,16 @@ out:
 
 /* ---- SBOMs ---- */
 
-/* A string member, or NULL (absent, not a string, or holding NUL). */
-static const char *jstr(json_t *o, const char *key)
+struct sbom {
+	struct jtape j;
+	struct comp_batch *b;
+};
+
+/* A non-empty string member copied into the batch's arena, or NULL. */
+static const char *jstr(struct sbom *d, uint32_t o, const char *key)
 {
-	json_t *v = json_object_get(o, key);
-	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
-		return NULL;
-	const char *s = json_string_value(v);
-	return *s ? s : NULL;
+	const char *s = jt_get_str(&d->j, o, key, d->b->arena);
+	return s && *s ? s : NULL;
 }
 
 static void sha_ns(struct comp_batch *b, const char *p, size_t n)
@@ -300,56 +303,51 @@ static void sha_ns(struct comp_batch *b, const char *p, size_t n)
 }
 
 struct cdx_walk {
-	struct comp_batch *b;
+	struct sbom *d;
 	long pos;
 	bool too_many;
 };
 
-static void cdx_components(struct cdx_walk *w, json_t *arr)
+static void cdx_components(struct cdx_walk *w, uint32_t arr)
 {
-	if (!json_is_array(arr))
-		return;
-	size_t i;
-	json_t *c;
-	json_array_foreach(arr, i, c) {
-		if (w->too_many)
-			return;
-		if (!json_is_object(c))
+	const struct jtape *j = &w->d->j;
+	struct comp_batch *b = w->d->b;
+	for (uint32_t c = jt_first(j, arr); c && !w->too_many; c = jt_next(j, arr, c)) {
+		if (jt_type(j, c) != JT_OBJECT)
 			continue;
 		w->pos++;
-		if (w->b->n >= LIM_IMPORT_ROWS) {
+		if (b->n >= LIM_IMPORT_ROWS) {
 			w->too_many = true;
 			return;
 		}
-		struct comp_in *in = batch_add(w->b);
+		struct comp_in *in = batch_add(b);
 		in->row = w->pos;
-		in->product = jstr(c, "name");
-		in->version = jstr(c, "version");
-		in->cpe = jstr(c, "cpe");
-		in->purl = jstr(c, "purl");
-		json_t *sup = json_object_get(c, "supplier");
-		json_t *man = json_object_get(c, "manufacturer");
-		in->vendor = json_is_object(sup) ? jstr(sup, "name") : NULL;
-		if (!in->vendor && json_is_object(man))
-			in->vendor = jstr(man, "name");
+		in->product = jstr(w->d, c, "name");
+		in->version = jstr(w->d, c, "version");
+		in->cpe = jstr(w->d, c, "cpe");
+		in->purl = jstr(w->d, c, "purl");
+		in->vendor = jstr(w->d, jt_get(j, c, "supplier"), "name");
 		if (!in->vendor)
-			in->vendor = jstr(c, "publisher");
+			in->vendor = jstr(w->d, jt_get(j, c, "manufacturer"), "name");
 		if (!in->vendor)
-			in->vendor = jstr(c, "group");
-		in->ref = jstr(c, "bom-ref");
+			in->vendor = jstr(w->d, c, "publisher");
+		if (!in->vendor)
+			in->vendor = jstr(w->d, c, "group");
+		in->ref = jstr(w->d, c, "bom-ref");
 		if (!in->ref)
 			in->ref = in->purl;
 		if (!in->ref)
-			in->ref = arena_printf(w->b->arena, "%s@%s", in->product ? in->product : "",
+			in->ref = arena_printf(b->arena, "%s@%s", in->product ? in->product : "",
 					       in->version ? in->version : "");
-		cdx_components(w, json_object_get(c, "components"));
+		cdx_components(w, jt_get(j, c, "components"));
 	}
 }
 
-static enum bw_err parse_cyclonedx(json_t *root, const char *p, size_t n, struct comp_batch *b,
-				   struct bw_error *err)
+static enum bw_err parse_cyclonedx(struct sbom *d, const char *p, size_t n, struct bw_error *err)
 {
-	const char *spec = jstr(root, "specVersion");
+	const struct jtape *j = &d->j;
+	struct comp_batch *b = d->b;
+	const char *spec = jstr(d, 1, "specVersion");
 	int minor = -1;
 	if (spec && strncmp(spec, "1.", 2) == 0 && spec[2] >= '0' && spec[2] <= '9' && !spec[3])
 		minor = spec[2] - '0';
@@ -358,27 +356,24 @@ static enum bw_err parse_cyclonedx(json_t *root, const char *p, size_t n, struct
 			       "This CycloneDX file has specVersion \"%s\"; Bulwark reads CycloneDX 1.2 to 1.7 JSON",
 			       spec ? spec : "(none)");
 	b->format = arena_printf(b->arena, "CycloneDX %s", spec);
-	const char *serial = jstr(root, "serialNumber");
-	json_t *meta = json_object_get(root, "metadata");
-	json_t *mc = json_is_object(meta) ? json_object_get(meta, "component") : NULL;
-	if (json_is_object(mc)) {
-		const char *name = jstr(mc, "name"), *ver = jstr(mc, "version");
-		if (name)
-			b->name = arena_printf(b->arena, "%s%s%s", name, ver ? " " : "", ver ? ver : "");
-	}
+	const char *serial = jstr(d, 1, "serialNumber");
+	uint32_t mc = jt_get(j, jt_get(j, 1, "metadata"), "component");
+	const char *name = jstr(d, mc, "name"), *ver = jstr(d, mc, "version"), *purl = jstr(d, mc, "purl");
+	if (name)
+		b->name = arena_printf(b->arena, "%s%s%s", name, ver ? " " : "", ver ? ver : "");
 	if (serial && strlen(serial) <= LIM_COMP_REF)
-		b->ns = arena_strdup(b->arena, serial);
-	else if (json_is_object(mc) && (jstr(mc, "purl") || jstr(mc, "name")))
+		b->ns = serial;
+	else if (purl || name)
 		/* no serial number: the same described software is the same SBOM */
-		b->ns = arena_printf(b->arena, "component:%s", jstr(mc, "purl") ? jstr(mc, "purl") : jstr(mc, "name"));
+		b->ns = arena_printf(b->arena, "component:%s", purl ? purl : name);
 	else
 		sha_ns(b, p, n);
-	struct cdx_walk w = { b, 0, false };
-	cdx_components(&w, json_object_get(root, "components"));
+	struct cdx_walk w = { d, 0, false };
+	cdx_components(&w, jt_get(j, 1, "components"));
 	if (w.too_many)
 		return bw_fail(err, BW_ELIMIT, "file", "The SBOM lists more than %d components", LIM_IMPORT_ROWS);
 	if (b->n == 0) {
-		if (json_array_size(json_object_get(root, "vulnerabilities")))
+		if (jt_first(j, jt_get(j, 1, "vulnerabilities")))
 			return bw_fail(err, BW_EINVAL, "file",
 				       "This is a VEX document (statements about vulnerabilities): it lists no components to import");
 		return bw_fail(err, BW_EINVAL, "file", "This SBOM lists no components");
@@ -405,42 +400,40 @@ static const char *spdx_party(struct arena *a, const char *s)
 	return n ? arena_strndup(a, s, n) : NULL;
 }
 
-static enum bw_err parse_spdx(json_t *root, const char *p, size_t n, struct comp_batch *b,
-			      struct bw_error *err)
+static enum bw_err parse_spdx(struct sbom *d, const char *p, size_t n, struct bw_error *err)
 {
-	const char *ver = jstr(root, "spdxVersion");
+	const struct jtape *j = &d->j;
+	struct comp_batch *b = d->b;
+	const char *ver = jstr(d, 1, "spdxVersion");
 	if (strcmp(ver, "SPDX-2.2") != 0 && strcmp(ver, "SPDX-2.3") != 0)
 		return bw_fail(err, BW_EINVAL, "file", "This SPDX file is version \"%s\"; Bulwark reads SPDX 2.2 and 2.3 JSON", ver);
 	b->format = arena_printf(b->arena, "SPDX %s", ver + 5);
-	const char *ns = jstr(root, "documentNamespace");
+	const char *ns = jstr(d, 1, "documentNamespace");
 	if (ns && strlen(ns) <= LIM_COMP_REF)
-		b->ns = arena_strdup(b->arena, ns);
+		b->ns = ns;
 	else
 		sha_ns(b, p, n);
-	b->name = jstr(root, "name") ? arena_strdup(b->arena, jstr(root, "name")) : NULL;
-	json_t *pkgs = json_object_get(root, "packages");
-	size_t i;
-	json_t *pk;
+	b->name = jstr(d, 1, "name");
+	uint32_t pkgs = jt_get(j, 1, "packages");
 	long pos = 0;
-	json_array_foreach(pkgs, i, pk) {
-		if (!json_is_object(pk))
+	for (uint32_t pk = jt_first(j, pkgs); pk; pk = jt_next(j, pkgs, pk)) {
+		if (jt_type(j, pk) != JT_OBJECT)
 			continue;
 		pos++;
 		if (b->n >= LIM_IMPORT_ROWS)
 			return bw_fail(err, BW_ELIMIT, "file", "The SBOM lists more than %d packages", LIM_IMPORT_ROWS);
 		struct comp_in *in = batch_add(b);
 		in->row = pos;
-		in->product = jstr(pk, "name");
-		in->version = jstr(pk, "versionInfo");
-		in->vendor = spdx_party(b->arena, jstr(pk, "supplier"));
+		in->product = jstr(d, pk, "name");
+		in->version = jstr(d, pk, "versionInfo");
+		in->vendor = spdx_party(b->arena, jstr(d, pk, "supplier"));
 		if (!in->vendor)
-			in->vendor = spdx_party(b->arena, jstr(pk, "originator"));
-		in->ref = jstr(pk, "SPDXID");
+			in->vendor = spdx_party(b->arena, jstr(d, pk, "originator"));
+		in->ref = jstr(d, pk, "SPDXID");
 		const char *cpe22 = NULL;
-		size_t k;
-		json_t *ref;
-		json_array_foreach(json_object_get(pk, "externalRefs"), k, ref) {
-			const char *type = jstr(ref, "referenceType"), *loc = jstr(ref, "referenceLocator");
+		uint32_t refs = jt_get(j, pk, "externalRefs");
+		for (uint32_t ref = jt_first(j, refs); ref; ref = jt_next(j, refs, ref)) {
+			const char *type = jstr(d, ref, "referenceType"), *loc = jstr(d, ref, "referenceLocator");
 			if (!type || !loc)
 				continue;
 			if (!strcmp(type, "cpe23Type") && !in->cpe)
@@ -473,39 +466,30 @@ enum bw_err components_sbom_parse(const char *p, size_t n, struct comp_batch *b,
 		return bw_fail(err, BW_EINVAL, "file", "%s", enc);
 	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3, n -= 3;
-	if (!bw_json_depth_ok(p, n, LIM_SBOM_DEPTH))
-		return bw_fail(err, BW_ELIMIT, "file", "The file is nested deeper than %d levels", LIM_SBOM_DEPTH);
-	json_error_t je;
-	json_t *root = json_loadb(p, n, 0, &je);
-	if (!root)
-		return bw_fail(err, BW_EINVAL, "file", "The file is not valid JSON (line %d, column %d: %s)",
-			       je.line, je.column, je.text);
-	enum bw_err rc;
-	if (!json_is_object(root)) {
-		rc = bw_fail(err, BW_EINVAL, "file", "The file is JSON but not an SBOM (it is not an object)");
-	} else if (jstr(root, "bomFormat") && strcmp(jstr(root, "bomFormat"), "CycloneDX") == 0) {
-		rc = parse_cyclonedx(root, p, n, b, err);
-	} else if (jstr(root, "spdxVersion")) {
-		rc = parse_spdx(root, p, n, b, err);
-	} else if (json_object_get(root, "artifacts") && json_object_get(root, "descriptor")) {
-		rc = bw_fail(err, BW_EINVAL, "file",
-			     "This is Syft's own JSON format, not CycloneDX or SPDX. Run syft with "
-			     "-o cyclonedx-json (or -o spdx-json) and import that file");
+	struct sbom d = { .b = b };
+	struct bw_error je = { 0 };
+	enum bw_err rc = jt_parse(&d.j, p, n, LIM_SBOM_DEPTH, &je);
+	if (rc == BW_ELIMIT) {
+		rc = bw_fail(err, BW_ELIMIT, "file", "The file is nested deeper than %d levels", LIM_SBOM_DEPTH);
+	} else if (rc != BW_OK) {
+		rc = bw_fail(err, BW_EINVAL, "file", "The file is not valid JSON (%s)", je.msg);
 	} else {
-		rc = bw_fail(err, BW_EINVAL, "file",
-			     "This JSON file is not a CycloneDX or SPDX SBOM (it has no bomFormat or spdxVersion)");
+		const char *format = jstr(&d, 1, "bomFormat");
+		if (jt_type(&d.j, 1) != JT_OBJECT)
+			rc = bw_fail(err, BW_EINVAL, "file", "The file is JSON but not an SBOM (it is not an object)");
+		else if (format && strcmp(format, "CycloneDX") == 0)
+			rc = parse_cyclonedx(&d, p, n, err);
+		else if (jstr(&d, 1, "spdxVersion"))
+			rc = parse_spdx(&d, p, n, err);
+		else if (jt_get(&d.j, 1, "artifacts") && jt_get(&d.j, 1, "descriptor"))
+			rc = bw_fail(err, BW_EINVAL, "file",
+				     "This is Syft's own JSON format, not CycloneDX or SPDX. Run syft with "
+				     "-o cyclonedx-json (or -o spdx-json) and import that file");
+		else
+			rc = bw_fail(err, BW_EINVAL, "file",
+				     "This JSON file is not a CycloneDX or SPDX SBOM (it has no bomFormat or spdxVersion)");
 	}
-	/* strings point into the document: copy what the batch keeps, then drop it */
-	if (rc == BW_OK) {
-		for (size_t i = 0; i < b->n; i++) {
-			struct comp_in *c = &b->v[i];
-			const char **s[] = { &c->vendor, &c->product, &c->version, &c->cpe, &c->purl, &c->ref };
-			for (size_t k = 0; k < BW_NELEM(s); k++)
-				if (*s[k])
-					*s[k] = arena_strdup(b->arena, *s[k]);
-		}
-	}
-	json_decref(root);
+	jt_free(&d.j);
 	if (rc != BW_OK)
 		b->n = 0;
 	return rc;
