@@ -2,8 +2,10 @@
  * sqlite: the embedded backend (libsqlite3). WAL so readers never wait for
  * the writer, foreign keys on, synchronous=NORMAL (durable at checkpoints,
  * never corrupt), a 5 s busy timeout; statements prepared once per
- * connection as persistent and kept in db.c's cache.
+ * connection as persistent and kept in db.c's cache; the log copied back
+ * into the database by a thread of its own, not by the commit that filled it.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +47,109 @@ static void sq_error(struct db *db, int rc)
 	db_set_error(db, code, retry, "%s", msg);
 }
 
+/* ---- the checkpointer ----
+ * SQLite copies the log back into the database (a checkpoint) in the
+ * connection whose commit took the log past 1,000 pages, so a big import's
+ * commit paid for copying and syncing everything it wrote again: a fifth of
+ * its time. Here that commit only hands the file to one thread per process,
+ * which checkpoints it on a connection of its own (PASSIVE: it waits for no
+ * reader or writer) while the committer answers its request. The process
+ * never forks, so the thread is started once, when first needed. */
+#define CKPT_PAGES 1000
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv, idle;
+	char *due[8];   /* files waiting for their checkpoint */
+	size_t n;
+	char *running;  /* the file being checkpointed */
+	bool started, no_thread;
+} ckpt = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER };
+
+static void checkpoint_file(const char *path)
+{
+	sqlite3 *h = NULL;
+	/* a new connection knows the file is in WAL mode once it has read it */
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+	    sqlite3_exec(h, "PRAGMA schema_version", NULL, NULL, NULL) == SQLITE_OK)
+		sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	sqlite3_close_v2(h);
+}
+
+static void *checkpointer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&ckpt.mu);
+	for (;;) {
+		while (ckpt.n == 0)
+			pthread_cond_wait(&ckpt.cv, &ckpt.mu);
+		char *path = ckpt.running = ckpt.due[--ckpt.n];
+		pthread_mutex_unlock(&ckpt.mu);
+		checkpoint_file(path);
+		pthread_mutex_lock(&ckpt.mu);
+		free(path);
+		ckpt.running = NULL;
+		pthread_cond_broadcast(&ckpt.idle);
+	}
+	return NULL;
+}
+
+/* Whether path is now queued for the checkpointer (false: do it here). */
+static bool ckpt_queue(const char *path)
+{
+	bool queued = false;
+	pthread_mutex_lock(&ckpt.mu);
+	if (!ckpt.started) {
+		ckpt.started = true;
+		pthread_t t;
+		ckpt.no_thread = pthread_create(&t, NULL, checkpointer, NULL) != 0 || pthread_detach(t) != 0;
+	}
+	for (size_t i = 0; i < ckpt.n && !queued; i++)
+		queued = strcmp(ckpt.due[i], path) == 0;
+	if (!queued && !ckpt.no_thread && ckpt.n < BW_NELEM(ckpt.due) && (ckpt.due[ckpt.n] = strdup(path))) {
+		ckpt.n++;
+		queued = true;
+		pthread_cond_signal(&ckpt.cv);
+	}
+	pthread_mutex_unlock(&ckpt.mu);
+	return queued;
+}
+
+/* Called after every commit with the log's length in pages. */
+static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	(void)arg;
+	const char *path = sqlite3_db_filename(h, name);
+	if (pages >= CKPT_PAGES && !(path && *path && ckpt_queue(path)))
+		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+/* Before a connection to path closes: its queued checkpoints are dropped
+ * and a running one is waited for, so that the last connection's close
+ * checkpoints and removes the log itself, as SQLite does, rather than the
+ * process exiting in the middle of a checkpoint and leaving the log behind. */
+static void ckpt_forget(const char *path)
+{
+	pthread_mutex_lock(&ckpt.mu);
+	for (size_t i = 0; i < ckpt.n;) {
+		if (strcmp(ckpt.due[i], path) == 0) {
+			free(ckpt.due[i]);
+			ckpt.due[i] = ckpt.due[--ckpt.n];
+		} else {
+			i++;
+		}
+	}
+	while (ckpt.running && strcmp(ckpt.running, path) == 0)
+		pthread_cond_wait(&ckpt.idle, &ckpt.mu);
+	pthread_mutex_unlock(&ckpt.mu);
+}
+
 static void sq_close(struct db *db)
 {
+	const char *path = db->h ? sqlite3_db_filename(H(db), "main") : NULL;
+	if (path && *path)
+		ckpt_forget(path);
 	if (db->h)
 		sqlite3_close_v2(H(db));
 	db->h = NULL;
@@ -260,6 +363,7 @@ enum bw_err db_sqlite_open(struct db *db, const char *path, struct bw_error *err
 	     * per page: a national estate's indexes are read all the time */
 	    sq_exec(db, "PRAGMA mmap_size=8589934592") != 0)
 		return bw_fail(err, BW_EDB, "db", "cannot set up %s: %s", path, db->errmsg);
+	sqlite3_wal_hook(h, wal_hook, NULL);  /* in place of SQLite's own checkpoint at commit */
 	/* the header is read lazily: check now that this is a database at all */
 	if (sq_exec(db, "SELECT count(*) FROM sqlite_schema") != 0)
 		return bw_fail(err, BW_EDB, "db", "%s: %s", path, db->errmsg);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ftw.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -1078,6 +1079,67 @@ static void backup_while_writing(void **state)
 	db_close(db);
 }
 
+static enum bw_err big_fill_fn(struct db *db, void *arg, struct bw_error *err)
+{
+	(void)arg;
+	unsigned char pad[1000];
+	memset(pad, 0xa5, sizeof pad);
+	for (int i = 0; i < 5000; i++) {
+		struct db_stmt *st = db_prep(db, "INSERT INTO w (pad) VALUES (?1)");
+		db_bind_blob(st, 1, pad, sizeof pad);
+		if (db_step(st) != DB_DONE)
+			return db_fail(db, err, "fill");
+	}
+	return BW_OK;
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+/* Whether no checkpoint is running and the log is all in the database: a
+ * checkpoint of our own, which finds nothing left to copy once the
+ * background one has finished, and is refused while it runs. */
+static bool log_copied(struct db *db)
+{
+	struct db_stmt *st = db_prep(db, "PRAGMA wal_checkpoint(PASSIVE)");
+	bool done = db_step(st) == DB_ROW && db_col_i64(st, 0) == 0 && db_col_i64(st, 1) == db_col_i64(st, 2);
+	db_reset(st);
+	return done;
+}
+
+/* Big commits (5 MB, past the 1,000-page mark) have their log copied into
+ * the database with no other call, and the log starts again once it is:
+ * four of them leave it about one commit long, not four. */
+static void log_is_checkpointed_after_big_commits(void **state)
+{
+	(void)state;
+	char url[512], wal[600];
+	struct db *db = fresh_db_on("ck", url, sizeof url, true);
+	snprintf(wal, sizeof wal, "%s-wal", url);
+	migrate1(db, "t/ck", "CREATE TABLE w (id {{ID}}, pad {{BLOB}})");
+	struct bw_error err = { 0 };
+	const off_t commit = 5000 * 1000;
+	off_t wal_max = 0;
+	for (int round = 1; round <= 4; round++) {
+		assert_int_equal(db_tx(db, false, big_fill_fn, NULL, &err), BW_OK);
+		if (file_size(wal) > wal_max)
+			wal_max = file_size(wal);
+		for (int i = 0; i < 1000 && file_size(url) < round * commit; i++)
+			usleep(10000);
+		if (file_size(url) < round * commit)
+			fail_msg("after %d commits the database file holds %lld bytes", round, (long long)file_size(url));
+		for (int i = 0; i < 1000 && !log_copied(db); i++)
+			usleep(10000);
+	}
+	if (wal_max > 2 * commit)
+		fail_msg("the log grew to %lld bytes", (long long)wal_max);
+	assert_int_equal(count(db, "SELECT count(*) FROM w"), 20000);
+	db_close(db);
+}
+
 static void restore_refuses_live_database(void **state)
 {
 	(void)state;
@@ -1244,6 +1306,7 @@ int main(void)
 		cmocka_unit_test(job_queue_claims_once),
 		cmocka_unit_test(job_leases_and_retries),
 		cmocka_unit_test(backup_while_writing),
+		cmocka_unit_test(log_is_checkpointed_after_big_commits),
 		cmocka_unit_test(restore_refuses_live_database),
 		cmocka_unit_test(bad_sql_and_bad_urls),
 		cmocka_unit_test(connection_survives_restart),
