@@ -8,8 +8,10 @@
  *   - the baseline: the same checked rows written with one INSERT statement
  *     per row (in one transaction, as a plain importer would).
  * Every run removes what it added, so it can be repeated on the same
- * database. Prints a Markdown table.
- *   bench-registers --db URL [--data DIR] [--rows N] [--sbom N] [--seed] [--profile N]
+ * database. The whole sequence runs --repeat times (5 unless told) and each
+ * figure is the median, with the slowest and fastest beside it: on a shared
+ * machine one run can be twice as slow as the next. Prints a Markdown table.
+ *   bench-registers --db URL [--data DIR] [--rows N] [--sbom N] [--repeat N] [--seed] [--profile N]
  * --profile N: only the CSV's first import, N times, each with its parse and
  * write CPU time on stderr (to run under perf record).
  * --seed: for an estate with organisations but no registers yet, adds plain
@@ -256,10 +258,55 @@ static double time_plain(struct db *db, const struct comp_system *sys, const cha
 	return ms;
 }
 
+#define MAX_REPEAT 20
+
+struct run_times {
+	double wall[MAX_REPEAT], cpu[MAX_REPEAT];
+	int n;
+};
+
+static void add_time(struct run_times *t, double wall_ms)
+{
+	t->wall[t->n] = wall_ms;
+	t->cpu[t->n++] = last_cpu;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n)
+{
+	double s[MAX_REPEAT];
+	memcpy(s, v, (size_t)n * sizeof *s);
+	qsort(s, (size_t)n, sizeof *s, cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static double rate(long rows, double ms)
+{
+	return ms > 0 ? (double)rows * 1000.0 / ms : 0.0;
+}
+
+/* "48426 (31002-60643) [52000] | ": rows/s of the median, slowest and
+ * fastest run, and per CPU-second of the median */
+static void print_rates(const struct run_times *t, long rows)
+{
+	double lo = t->wall[0], hi = t->wall[0];
+	for (int i = 1; i < t->n; i++) {
+		lo = t->wall[i] < lo ? t->wall[i] : lo;
+		hi = t->wall[i] > hi ? t->wall[i] : hi;
+	}
+	printf("%.0f (%.0f-%.0f) [%.0f] | ", rate(rows, median(t->wall, t->n)), rate(rows, hi), rate(rows, lo),
+	       rate(rows, median(t->cpu, t->n)));
+}
+
 int main(int argc, char **argv)
 {
 	const char *url = NULL, *data = "../shared/data";
-	long rows = 100000, sbom_n = 5000, profile = 0;
+	long rows = 100000, sbom_n = 5000, profile = 0, repeat = 5;
 	bool do_seed = false;
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--seed"))
@@ -277,9 +324,12 @@ int main(int argc, char **argv)
 			sbom_n = atol(argv[i + 1]);
 		else if (!strcmp(argv[i], "--profile"))
 			profile = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--repeat"))
+			repeat = atol(argv[i + 1]);
 	}
-	if (!url || rows < 1 || sbom_n < 1) {
-		fprintf(stderr, "usage: bench-registers --db URL [--data DIR] [--rows N] [--sbom N] [--profile N]\n");
+	if (!url || rows < 1 || sbom_n < 1 || repeat < 1 || repeat > MAX_REPEAT) {
+		fprintf(stderr, "usage: bench-registers --db URL [--data DIR] [--rows N] [--sbom N] [--repeat N (1-%d)] [--profile N]\n",
+			MAX_REPEAT);
 		return 2;
 	}
 	bw_crypto_init();
@@ -355,7 +405,6 @@ int main(int argc, char **argv)
 	buf_puts(&bom, "]}");
 
 	struct comp_import_result r1, r2, r3, r4;
-	double w[6], c[6];
 	if (profile > 0) {
 		/* only the CSV's first import, again and again, for perf record */
 		phases = true;
@@ -365,34 +414,45 @@ int main(int argc, char **argv)
 		}
 		goto out;
 	}
-	w[0] = time_import(db, &by, &sys, csv.p, csv.len, false, &r1), c[0] = last_cpu;
-	w[1] = time_import(db, &by, &sys, csv.p, csv.len, false, &r2), c[1] = last_cpu;
-	clean(db, sid);
-	w[2] = time_plain(db, &sys, csv.p, csv.len, false), c[2] = last_cpu;
-	clean(db, sid);
-	w[3] = time_import(db, &by, &sys, bom.p, bom.len, true, &r3), c[3] = last_cpu;
-	w[4] = time_import(db, &by, &sys, bom.p, bom.len, true, &r4), c[4] = last_cpu;
-	clean(db, sid);
-	w[5] = time_plain(db, &sys, bom.p, bom.len, true), c[5] = last_cpu;
-	clean(db, sid);
+	/* wall and CPU ms of each run: CSV first, again, baseline; SBOM the same */
+	struct run_times rt[6] = { 0 };
+	for (long k = 0; k < repeat; k++) {
+		add_time(&rt[0], time_import(db, &by, &sys, csv.p, csv.len, false, &r1));
+		add_time(&rt[1], time_import(db, &by, &sys, csv.p, csv.len, false, &r2));
+		clean(db, sid);
+		add_time(&rt[2], time_plain(db, &sys, csv.p, csv.len, false));
+		clean(db, sid);
+		add_time(&rt[3], time_import(db, &by, &sys, bom.p, bom.len, true, &r3));
+		add_time(&rt[4], time_import(db, &by, &sys, bom.p, bom.len, true, &r4));
+		clean(db, sid);
+		add_time(&rt[5], time_plain(db, &sys, bom.p, bom.len, true));
+		clean(db, sid);
+	}
 
 	int64_t total = db_query_i64(db, "SELECT count(*) FROM components", 0);
-	printf("| import | rows | written | Bulwark rows/s (per CPU-second) | one INSERT per row, rows/s (per CPU-second) | speed-up |\n");
+	printf("| import | rows | written | Bulwark rows/s (slowest-fastest) [per CPU-second] | one INSERT per row, rows/s"
+	       " (slowest-fastest) [per CPU-second] | speed-up |\n");
 	printf("|---|---|---|---|---|---|\n");
-#define RATE(n, ms) ((ms) > 0 ? (double)(n) * 1000.0 / (ms) : 0.0)
-	printf("| CSV inventory, first import | %ld | %lld added | %.0f (%.0f) | %.0f (%.0f) | %.2f |\n", rows, (long long)r1.added,
-	       RATE(rows, w[0]), RATE(rows, c[0]), RATE(rows, w[2]), RATE(rows, c[2]), w[2] / (w[0] > 0 ? w[0] : 1));
-	printf("| CSV inventory, same file again | %ld | %lld updated | %.0f (%.0f) | | |\n", rows, (long long)r2.updated,
-	       RATE(rows, w[1]), RATE(rows, c[1]));
-	printf("| CycloneDX 1.6 SBOM, first import | %zu | %lld added | %.0f (%.0f) | %.0f (%.0f) | %.2f |\n", npm,
-	       (long long)r3.added, RATE(npm, w[3]), RATE(npm, c[3]), RATE(npm, w[5]), RATE(npm, c[5]),
-	       w[5] / (w[3] > 0 ? w[3] : 1));
-	printf("| CycloneDX 1.6 SBOM, same file again | %zu | %lld updated | %.0f (%.0f) | | |\n", npm, (long long)r4.updated,
-	       RATE(npm, w[4]), RATE(npm, c[4]));
-	printf("\nInto one system of a trust, on %s with %lld components already stored; each figure includes "
-	       "parsing and checking every CPE and purl. The CSV repeats packages, so fewer rows are written than read. "
-	       "CPU-seconds are this process's (both its cores while a big file is checked%s).\n",
-	       db_kind(db) == DB_POSTGRES ? "PostgreSQL" : "SQLite", (long long)total,
+	const char *what[] = { "CSV inventory, first import", "CSV inventory, same file again",
+			       "CycloneDX 1.6 SBOM, first import", "CycloneDX 1.6 SBOM, same file again" };
+	const struct comp_import_result *res[] = { &r1, &r2, &r3, &r4 };
+	for (int i = 0; i < 4; i++) {
+		long n = i < 2 ? rows : (long)npm;
+		const struct run_times *t = &rt[i < 2 ? i : i + 1], *base = i % 2 ? NULL : &rt[i < 2 ? 2 : 5];
+		printf("| %s | %ld | %lld %s | ", what[i], n, (long long)(i % 2 ? res[i]->updated : res[i]->added),
+		       i % 2 ? "updated" : "added");
+		print_rates(t, n);
+		if (base) {
+			print_rates(base, n);
+			printf("%.2f |\n", median(base->wall, base->n) / median(t->wall, t->n));
+		} else {
+			printf("| |\n");
+		}
+	}
+	printf("\nMedians of %ld runs, into one system of a trust, on %s with %lld components already stored; each figure "
+	       "includes parsing and checking every CPE and purl. The CSV repeats packages, so fewer rows are written than "
+	       "read. CPU-seconds are this process's (both its cores while a big file is checked%s).\n",
+	       repeat, db_kind(db) == DB_POSTGRES ? "PostgreSQL" : "SQLite", (long long)total,
 	       db_kind(db) == DB_POSTGRES ? "; the server's own are not counted" : "");
 out:
 	buf_free(&csv);
