@@ -117,11 +117,6 @@ enum bw_err db_exec(struct db *db, const char *sql, struct bw_error *err)
 	return BW_OK;
 }
 
-enum bw_err db_bulk(struct db *db, struct bw_error *err)
-{
-	return db->kind == DB_POSTGRES ? db_exec(db, "SET LOCAL plan_cache_mode = auto", err) : BW_OK;
-}
-
 /* ---- statement cache ---- */
 
 static size_t sql_hash(const char *s)

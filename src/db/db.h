@@ -38,14 +38,6 @@ const char *db_errmsg(struct db *db);     /* last backend error text */
 /* Executes one or more statements without parameters (DDL, BEGIN...). */
 enum bw_err db_exec(struct db *db, const char *sql, struct bw_error *err);
 
-/* Inside a transaction that inserts many rows: on PostgreSQL the server
- * keeps its plan for the foreign-key check each inserted row runs, for the
- * rest of the transaction (the session plans every statement afresh, which
- * our own queries need and those checks do not). Our statements run after
- * it may then get generic plans too: use it before simple ones only, not
- * before a query over a subtree of organisations. Nothing on SQLite. */
-enum bw_err db_bulk(struct db *db, struct bw_error *err);
-
 /*
  * Returns the cached prepared statement for this SQL text, reset and with
  * its bindings cleared; NULL on a preparation error (db_errmsg says why).

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
@@ -42,6 +43,7 @@ struct pg_stmt {
 	Oid *decl;              /* as prepared: 0 lets the server infer */
 	struct buf *store;      /* per-parameter copies of bound values */
 	bool prepared;
+	bool custom;            /* planned for its values at every run: see needs_custom_plan */
 	unsigned gen;
 	PGresult *res;
 	int next, cur;          /* next row to return; current row or -1 */
@@ -216,17 +218,11 @@ static void pg_notice(void *arg, const char *message)
 static int pg_setup(struct db *db)
 {
 	PQsetNoticeProcessor(C(db), pg_notice, NULL);
-	/* Plans for the values at hand: a subtree is one practice or the whole
-	 * nation, and a generic plan made for neither (used from a prepared
-	 * statement's sixth run) turns a range over 60,000 organisations into
-	 * as many index probes — an alert's roll-up went from 0.3 s to over 1 s.
-	 * (Running statements unnamed would do the same, but parsing each again
-	 * made the gap roll-up's p99 worse.) Bulk writers undo it: db_bulk.
-	 * No parallel workers: a page's query that a plan misjudges as big
+	/* No parallel workers: a page's query that a plan misjudges as big
 	 * would otherwise start worker processes on every request, which costs
 	 * more than the query and doubles p99 under load. */
 	PGresult *res = PQexec(C(db), "SET TIME ZONE 'UTC'; SET client_encoding = 'UTF8';"
-				      " SET plan_cache_mode = force_custom_plan; SET max_parallel_workers_per_gather = 0");
+				      " SET max_parallel_workers_per_gather = 0");
 	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
 	if (rc)
 		pg_error(db, res);
@@ -400,6 +396,36 @@ static int pg_do_prepare(struct db *db, struct pg_stmt *st, bool typed, bool *la
 	return 0;
 }
 
+/*
+ * Whether a statement must be planned for the values it is run with. A
+ * prepared statement is planned once for any values from its sixth run (a
+ * generic plan), which suits lookups by key, whose plan never changes and
+ * whose planning cost more than their running when every run was planned.
+ * It does not suit a range: a subtree (path >= ? AND path < ?) is one
+ * practice or the whole nation, a name prefix a few rows or half the
+ * estate, and a generic plan made for neither turned an alert's roll-up
+ * over 60,000 organisations from 0.3 s into more than 1 s of index probes.
+ * So a statement comparing with < or > (or LIKE) outside its literals,
+ * given parameters, is run unnamed: parsed and planned with its values.
+ */
+static bool needs_custom_plan(const char *sql, int nparams)
+{
+	if (nparams == 0)
+		return false;
+	char quote = 0;
+	for (const char *p = sql; *p; p++) {
+		if (quote) {
+			if (*p == quote)
+				quote = 0;
+		} else if (*p == '\'' || *p == '"') {
+			quote = *p;
+		} else if (*p == '<' || *p == '>' || strncasecmp(p, " LIKE ", 6) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static struct db_stmt *pg_prepare(struct db *db, const char *sql)
 {
 	struct buf out;
@@ -419,6 +445,7 @@ static struct db_stmt *pg_prepare(struct db *db, const char *sql)
 	}
 	st->pgsql = buf_steal(&out);
 	st->nparams = n;
+	st->custom = needs_custom_plan(st->pgsql, n);
 	st->cur = -1;
 	size_t k = n > 0 ? (size_t)n : 1;
 	st->vals = calloc(k, sizeof *st->vals);
@@ -539,8 +566,9 @@ static int pg_step(struct db_stmt *bst)
 		}
 		if (!st->prepared && pg_do_prepare(db, st, true, NULL) != 0)
 			return DB_ERR;
-		PGresult *res = PQexecPrepared(C(db), st->name, st->nparams, st->vals,
-					       st->lens, st->fmts, 0);
+		PGresult *res = st->custom ? PQexecParams(C(db), st->pgsql, st->nparams, st->decl, st->vals,
+							  st->lens, st->fmts, 0)
+					   : PQexecPrepared(C(db), st->name, st->nparams, st->vals, st->lens, st->fmts, 0);
 		ExecStatusType s = PQresultStatus(res);
 		if (s == PGRES_COMMAND_OK || s == PGRES_EMPTY_QUERY) {
 			if (counts_changes(PQcmdStatus(res)))

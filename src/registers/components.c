@@ -564,9 +564,7 @@ static enum bw_err import_tx(struct db *db, void *arg, struct bw_error *err)
 	struct imp *im = arg;
 	int64_t before = count_in(db, im->sys_ids, im->nsys);
 	int64_t now = bw_now();
-	enum bw_err rc = db_bulk(db, err);
-	if (rc == BW_OK)
-		rc = db_kind(db) == DB_POSTGRES ? import_pg(db, im, now, err) : import_sqlite(db, im, now, err);
+	enum bw_err rc = db_kind(db) == DB_POSTGRES ? import_pg(db, im, now, err) : import_sqlite(db, im, now, err);
 	if (rc != BW_OK)
 		return rc;
 	int64_t after = count_in(db, im->sys_ids, im->nsys);
