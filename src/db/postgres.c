@@ -2,7 +2,8 @@
  * postgres: the scale-out backend (libpq). SQL written for SQLite with ?N
  * placeholders is rewritten to $N (outside literals, quoted names, comments
  * and dollar quotes) and prepared once per connection under a generated
- * name. Values travel as text, blobs as binary bytea; results come back as
+ * name (a statement over a range runs unnamed, planned for its values:
+ * needs_custom_plan). Values travel as text, blobs as binary bytea; results come back as
  * text and are parsed (integers) or decoded (bytea) on demand.
  */
 #include <stdio.h>
