@@ -95,6 +95,12 @@ struct str str_trim(struct str a);
 /* Parses a whole decimal integer within [min,max]; false on anything else. */
 bool str_to_i64(struct str s, int64_t min, int64_t max, int64_t *out);
 bool bw_valid_utf8(const char *p, size_t n);
+/* Code point cp (at most 0x10FFFF) written as UTF-8 at d; returns its length, 1 to 4. */
+size_t bw_utf8_put(char *d, uint32_t cp);
+/* A hex digit's value (either case), or -1. */
+int bw_hexval(char c);
+/* The four hex digits at p as a number; false if one is not a hex digit. */
+bool bw_hex4(const char *p, uint32_t *out);
 /* Whether JSON text nests objects and arrays at most max deep, checked on
  * the text before a parser spends stack and memory on it (strings are
  * skipped, so brackets inside them do not count). */

@@ -45,27 +45,6 @@ static uint32_t push_tok(struct jparse *ps, enum jt_type type, const unsigned ch
 	return i;
 }
 
-static int hexval(unsigned c)
-{
-	if (c >= '0' && c <= '9')
-		return (int)c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? (int)c - 'a' + 10 : -1;
-}
-
-/* Four hex digits at q (the caller checked they are there), or -1. */
-static long hex4(const unsigned char *q)
-{
-	long v = 0;
-	for (int i = 0; i < 4; i++) {
-		int h = hexval(q[i]);
-		if (h < 0)
-			return -1;
-		v = v << 4 | h;
-	}
-	return v;
-}
-
 /* Length of the valid UTF-8 sequence at q (a byte >= 0x80), or 0. */
 static size_t utf8_seq(const unsigned char *q, const unsigned char *end)
 {
@@ -103,16 +82,16 @@ static enum bw_err read_string(struct jparse *ps)
 			return fail_at(ps, ps->p, BW_EINVAL, "a string is not closed");
 		c = q[1];
 		if (c == 'u') {
-			long u = end - q >= 6 ? hex4(q + 2) : -1;
-			if (u < 0)
+			const char *h = (const char *)q;
+			uint32_t u = 0, lo = 0;
+			if (end - q < 6 || !bw_hex4(h + 2, &u))
 				return fail_at(ps, q, BW_EINVAL, "\\u must be followed by four hex digits");
 			if (u == 0)
 				return fail_at(ps, q, BW_EINVAL, "\\u0000 is not allowed in a string");
 			if (u >= 0xDC00 && u <= 0xDFFF)
 				return fail_at(ps, q, BW_EINVAL, "a \\u escape is half of a surrogate pair without its first half");
 			if (u >= 0xD800 && u <= 0xDBFF) {
-				long lo = end - q >= 12 && q[6] == '\\' && q[7] == 'u' ? hex4(q + 8) : -1;
-				if (lo < 0xDC00 || lo > 0xDFFF)
+				if (end - q < 12 || h[6] != '\\' || h[7] != 'u' || !bw_hex4(h + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
 					return fail_at(ps, q, BW_EINVAL, "a \\u escape is half of a surrogate pair without its second half");
 				q += 6;
 			}
@@ -312,27 +291,15 @@ static size_t unescape(const char *s, size_t n, char *out)
 			out[o++] = to[strchr(from, c) - from];
 			continue;
 		}
-		unsigned long u = (unsigned long)hex4((const unsigned char *)s + i + 1);
+		uint32_t u = 0, lo = 0;   /* checked by read_string */
+		bw_hex4(s + i + 1, &u);
 		i += 4;
 		if (u >= 0xD800 && u <= 0xDBFF) {
-			u = 0x10000 + ((u - 0xD800) << 10) + ((unsigned long)hex4((const unsigned char *)s + i + 3) - 0xDC00);
+			bw_hex4(s + i + 3, &lo);
+			u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
 			i += 6;
 		}
-		if (u < 0x80) {
-			out[o++] = (char)u;
-		} else if (u < 0x800) {
-			out[o++] = (char)(0xC0 | u >> 6);
-			out[o++] = (char)(0x80 | (u & 0x3F));
-		} else if (u < 0x10000) {
-			out[o++] = (char)(0xE0 | u >> 12);
-			out[o++] = (char)(0x80 | ((u >> 6) & 0x3F));
-			out[o++] = (char)(0x80 | (u & 0x3F));
-		} else {
-			out[o++] = (char)(0xF0 | u >> 18);
-			out[o++] = (char)(0x80 | ((u >> 12) & 0x3F));
-			out[o++] = (char)(0x80 | ((u >> 6) & 0x3F));
-			out[o++] = (char)(0x80 | (u & 0x3F));
-		}
+		o += bw_utf8_put(out + o, u);
 	}
 	out[o] = 0;
 	return o;
@@ -392,12 +359,4 @@ uint32_t jt_next(const struct jtape *j, uint32_t arr, uint32_t e)
 {
 	uint32_t n = j->t[e].next;
 	return n < j->t[arr].next ? n : 0;
-}
-
-size_t jt_len(const struct jtape *j, uint32_t v)
-{
-	size_t n = 0;
-	for (uint32_t e = jt_first(j, v); e; e = jt_next(j, v, e))
-		n++;
-	return n;
 }

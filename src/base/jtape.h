@@ -48,8 +48,6 @@ uint32_t jt_get(const struct jtape *j, uint32_t o, const char *key);
 const char *jt_str(const struct jtape *j, uint32_t v, struct arena *a);
 /* jt_str(jt_get(...)) */
 const char *jt_get_str(const struct jtape *j, uint32_t o, const char *key, struct arena *a);
-/* How many elements array v has (0 when v is not an array). */
-size_t jt_len(const struct jtape *j, uint32_t v);
 
 /* Array elements: for (uint32_t e = jt_first(j, arr); e; e = jt_next(j, arr, e)). */
 uint32_t jt_first(const struct jtape *j, uint32_t arr);

@@ -3,8 +3,8 @@
  * placeholders is rewritten to $N (outside literals, quoted names, comments
  * and dollar quotes) and prepared once per connection under a generated
  * name (a statement over a range runs unnamed, planned for its values:
- * needs_custom_plan). Values travel as text, blobs as binary bytea; results come back as
- * text and are parsed (integers) or decoded (bytea) on demand.
+ * needs_custom_plan). Values travel as text, blobs as binary bytea; results
+ * come back as text and are parsed (integers) or decoded (bytea) on demand.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -43,49 +43,6 @@ static inline void ws(struct jp *j)
 		j->p++;
 }
 
-static int hexv(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-static bool hex4(const char *p, uint32_t *out)
-{
-	uint32_t v = 0;
-	for (int i = 0; i < 4; i++) {
-		int h = hexv(p[i]);
-		if (h < 0)
-			return false;
-		v = v << 4 | (uint32_t)h;
-	}
-	*out = v;
-	return true;
-}
-
-static size_t put_utf8(char *d, uint32_t cp)
-{
-	if (cp < 0x80) {
-		d[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		d[0] = (char)(0xc0 | cp >> 6);
-		d[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		d[0] = (char)(0xe0 | cp >> 12);
-		d[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		d[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	d[0] = (char)(0xf0 | cp >> 18);
-	d[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	d[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	d[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* The first '"' or backslash in p[0..end), or end: one pass over the bytes,
  * 16 at a time where SSE2 is there (every x86-64). */
 static inline const char *special(const char *p, const char *end)
@@ -165,17 +122,17 @@ static bool jstring_escaped(struct jp *j, const char *s, const char *q, const ch
 				j->eof = true;
 				return false;
 			}
-			if (!hex4(q + 1, &cp))
+			if (!bw_hex4(q + 1, &cp))
 				return false;
 			q += 4;
 			if (cp >= 0xd800 && cp < 0xdc00 && j->end - q >= 7 && q[1] == '\\' &&
-			    q[2] == 'u' && hex4(q + 3, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+			    q[2] == 'u' && bw_hex4(q + 3, &lo) && lo >= 0xdc00 && lo < 0xe000) {
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				q += 6;
 			} else if (cp >= 0xd800 && cp < 0xe000) {
 				cp = 0xfffd;  /* lone surrogate */
 			}
-			d += put_utf8(d, cp);
+			d += bw_utf8_put(d, cp);
 		} else {
 			return false;
 		}
@@ -305,12 +262,12 @@ static size_t xml_unescape(const char *s, size_t n, char *d)
 			bool hex = ent[1] == 'x';
 			bool ok = true;
 			for (size_t k = hex ? 2 : 1; k < len && ok; k++) {
-				int h = hex ? hexv(ent[k]) : (ent[k] >= '0' && ent[k] <= '9' ? ent[k] - '0' : -1);
+				int h = hex ? bw_hexval(ent[k]) : (ent[k] >= '0' && ent[k] <= '9' ? ent[k] - '0' : -1);
 				ok = h >= 0 && cp < 0x110000;
 				cp = cp * (hex ? 16 : 10) + (uint32_t)h;
 			}
 			if (ok && cp < 0x110000 && cp > 0) {
-				o += put_utf8(d + o, cp);
+				o += bw_utf8_put(d + o, cp);
 				i += len;
 			} else {
 				d[o++] = s[i];

@@ -148,7 +148,9 @@ static void limits_the_depth(void **state)
 	assert_non_null(strstr(err.msg, "column 65: nested too deep"));
 	jt_free(&j);
 	assert_int_equal(jt_parse(&j, doc + 1, 128, 64, &err), BW_OK);
-	assert_int_equal(jt_len(&j, 1), 1);
+	uint32_t first = jt_first(&j, 1);
+	assert_int_equal(jt_type(&j, first), JT_ARRAY);
+	assert_int_equal(jt_next(&j, 1, first), 0);   /* the one element */
 	jt_free(&j);
 }
 
@@ -168,7 +170,6 @@ static void unescapes_and_looks_up(void **state)
 	assert_string_equal(jt_get_str(&j, 1, "e", &a), "");
 	uint32_t k = jt_get(&j, 1, "k");  /* the last of a key given twice, as jansson keeps it */
 	assert_int_equal(jt_type(&j, k), JT_ARRAY);
-	assert_int_equal(jt_len(&j, k), 5);
 	enum jt_type want[] = { JT_TRUE, JT_FALSE, JT_NULL, JT_NUMBER, JT_OBJECT };
 	size_t i = 0;
 	for (uint32_t e = jt_first(&j, k); e; e = jt_next(&j, k, e))

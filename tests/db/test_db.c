@@ -1011,15 +1011,21 @@ static void *writer_thread(void *p)
 	return NULL;
 }
 
+/* rows of table w (pair, pad): two to a pair, pad bytes each */
+struct fill {
+	int rows;
+	size_t pad;
+};
+
 static enum bw_err fill_fn(struct db *db, void *arg, struct bw_error *err)
 {
-	(void)arg;
-	unsigned char pad[512];
+	const struct fill *f = arg;
+	unsigned char pad[1000];
 	memset(pad, 0x5a, sizeof pad);
-	for (int i = 0; i < 3000; i++) {
+	for (int i = 0; i < f->rows; i++) {
 		struct db_stmt *st = db_prep(db, "INSERT INTO w (pair, pad) VALUES (?1, ?2)");
 		db_bind_i64(st, 1, i / 2);
-		db_bind_blob(st, 2, pad, sizeof pad);
+		db_bind_blob(st, 2, pad, f->pad < sizeof pad ? f->pad : sizeof pad);
 		if (db_step(st) != DB_DONE)
 			return db_fail(db, err, "fill");
 	}
@@ -1033,7 +1039,8 @@ static void backup_while_writing(void **state)
 	struct db *db = fresh_db_on("bk", url, sizeof url, true);
 	migrate1(db, "t/bk", "CREATE TABLE w (id {{ID}}, pair {{INT}} NOT NULL, pad {{BLOB}})");
 	struct bw_error err = { 0 };
-	assert_int_equal(db_tx(db, false, fill_fn, NULL, &err), BW_OK);
+	const struct fill backup_fill = { 3000, 512 };
+	assert_int_equal(db_tx(db, false, fill_fn, (void *)&backup_fill, &err), BW_OK);
 
 	struct writer w = { .url = url };
 	pthread_t t;
@@ -1079,20 +1086,6 @@ static void backup_while_writing(void **state)
 	db_close(db);
 }
 
-static enum bw_err big_fill_fn(struct db *db, void *arg, struct bw_error *err)
-{
-	(void)arg;
-	unsigned char pad[1000];
-	memset(pad, 0xa5, sizeof pad);
-	for (int i = 0; i < 5000; i++) {
-		struct db_stmt *st = db_prep(db, "INSERT INTO w (pad) VALUES (?1)");
-		db_bind_blob(st, 1, pad, sizeof pad);
-		if (db_step(st) != DB_DONE)
-			return db_fail(db, err, "fill");
-	}
-	return BW_OK;
-}
-
 static off_t file_size(const char *path)
 {
 	struct stat st;
@@ -1119,12 +1112,13 @@ static void log_is_checkpointed_after_big_commits(void **state)
 	char url[512], wal[600];
 	struct db *db = fresh_db_on("ck", url, sizeof url, true);
 	snprintf(wal, sizeof wal, "%s-wal", url);
-	migrate1(db, "t/ck", "CREATE TABLE w (id {{ID}}, pad {{BLOB}})");
+	migrate1(db, "t/ck", "CREATE TABLE w (id {{ID}}, pair {{INT}} NOT NULL, pad {{BLOB}})");
 	struct bw_error err = { 0 };
-	const off_t commit = 5000 * 1000;
+	const struct fill big = { 5000, 1000 };
+	const off_t commit = (off_t)big.rows * (off_t)big.pad;
 	off_t wal_max = 0;
 	for (int round = 1; round <= 4; round++) {
-		assert_int_equal(db_tx(db, false, big_fill_fn, NULL, &err), BW_OK);
+		assert_int_equal(db_tx(db, false, fill_fn, (void *)&big, &err), BW_OK);
 		if (file_size(wal) > wal_max)
 			wal_max = file_size(wal);
 		for (int i = 0; i < 1000 && file_size(url) < round * commit; i++)
