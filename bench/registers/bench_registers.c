@@ -216,9 +216,13 @@ static enum bw_err plain_tx(struct db *db, void *arg, struct bw_error *err)
 		snprintf(key, sizeof key, "bench:%zu", i);
 		bw_sha256(key, strlen(key), h);
 		bw_hex(h, 16, ident);
+		int64_t name;
+		enum bw_err rc = components_name_id(db, ok.norm_vendor, ok.norm_product, &name, err);
+		if (rc != BW_OK)
+			return rc;
 		struct db_stmt *st = db_prep(db, "INSERT INTO components (org_id, system_id, vendor, product, version, cpe, purl,"
-						 " norm_vendor, norm_product, ident, source, created_at, updated_at)"
-						 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'bench', ?11, ?11)");
+						 " norm_vendor, norm_product, ident, source, created_at, updated_at, name_id)"
+						 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'bench', ?11, ?11, ?12)");
 		db_bind_i64(st, 1, p->sys->org_id);
 		db_bind_i64(st, 2, p->sys->id);
 		db_bind_text(st, 3, ok.vendor);
@@ -230,6 +234,7 @@ static enum bw_err plain_tx(struct db *db, void *arg, struct bw_error *err)
 		db_bind_text(st, 9, ok.norm_product);
 		db_bind_text(st, 10, ident);
 		db_bind_i64(st, 11, now);
+		db_bind_i64(st, 12, name);
 		if (db_step(st) == DB_ERR)
 			return db_fail(db, err, "baseline insert");
 	}

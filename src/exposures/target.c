@@ -130,17 +130,18 @@ enum bw_err exposures_orgs_running(struct db *db, const struct match_record *rec
 	struct buf q;
 	buf_init(&q);
 	buf_puts(&q, "SELECT c.id, c.org_id, c.system_id, c.vendor, c.product, c.version, c.cpe, c.purl"
-		     " FROM components c JOIN systems s ON s.id = c.system_id WHERE c.norm_product IN (");
+		     " FROM components c JOIN systems s ON s.id = c.system_id WHERE c.name_id IN"
+		     " (SELECT id FROM component_names WHERE norm_product IN (");
 	for (size_t i = 0; i < products->n; i++)
 		buf_printf(&q, "%s?%zu", i ? ", " : "", i + 1);
 	buf_puts(&q, ")");
 	if (vendors->n) {
-		buf_puts(&q, " OR c.norm_vendor IN (");
+		buf_puts(&q, " OR norm_vendor IN (");
 		for (size_t i = 0; i < vendors->n; i++)
 			buf_printf(&q, "%s?%zu", i ? ", " : "", products->n + i + 1);
 		buf_puts(&q, ")");
 	}
-	buf_puts(&q, " ORDER BY c.id");
+	buf_puts(&q, ") ORDER BY c.id");
 	struct db_stmt *st = db_prep(db, buf_cstr(&q));
 	for (size_t i = 0; i < products->n; i++)
 		db_bind_text(st, (int)i + 1, products->v[i]);

@@ -51,6 +51,26 @@ const struct db_migration components_migrations[] = {
 	  "DROP INDEX components_by_vendor;"
 	  "CREATE INDEX components_by_product ON components (norm_product, org_id, id);"
 	  "CREATE INDEX components_by_vendor ON components (norm_vendor, org_id, id);" },
+	/* The estate holds a few thousand distinct (vendor, product) names over
+	 * millions of rows: the search walks the names, then each name's rows
+	 * by a small number. One index of small keys in place of two of text:
+	 * an import adds to it at one place per name, not at every page of two
+	 * national indexes. */
+	{ "registers/0003_components_names",
+	  "CREATE TABLE component_names ("
+	  " id {{ID}},"
+	  " norm_vendor {{TEXT_C}} NOT NULL,"
+	  " norm_product {{TEXT_C}} NOT NULL);"
+	  "CREATE UNIQUE INDEX component_names_product ON component_names (norm_product, norm_vendor);"
+	  "CREATE UNIQUE INDEX component_names_vendor ON component_names (norm_vendor, norm_product);"
+	  "INSERT INTO component_names (norm_vendor, norm_product)"
+	  " SELECT DISTINCT norm_vendor, norm_product FROM components ORDER BY norm_product, norm_vendor;"
+	  "ALTER TABLE components ADD COLUMN name_id {{INT}} NOT NULL DEFAULT 0;"  /* component_names.id */
+	  "UPDATE components SET name_id = (SELECT n.id FROM component_names n"
+	  " WHERE n.norm_product = components.norm_product AND n.norm_vendor = components.norm_vendor);"
+	  "DROP INDEX components_by_product;"
+	  "DROP INDEX components_by_vendor;"
+	  "CREATE INDEX components_by_name ON components (name_id, org_id, id);" },
 	{ NULL, NULL },
 };
 
@@ -92,6 +112,195 @@ enum bw_err components_system_get(struct db *db, int64_t id, struct comp_system 
 	snprintf(out->org_path, sizeof out->org_path, "%s", db_col_text(st, 5));
 	db_reset(st);
 	return BW_OK;
+}
+
+/* ---- names ---- */
+
+/* One element of a PostgreSQL array literal: NULL, or quoted with \\ and "
+ * escaped (nothing else is special inside the quotes). */
+static void array_add(struct buf *b, const char *s)
+{
+	buf_putc(b, b->len ? ',' : '{');
+	if (!s) {
+		buf_puts(b, "NULL");
+		return;
+	}
+	buf_putc(b, '"');
+	for (const char *e; (e = strpbrk(s, "\\\"")); s = e + 1) {
+		buf_add(b, s, (size_t)(e - s));
+		buf_putc(b, '\\');
+		buf_putc(b, *e);
+	}
+	buf_puts(b, s);
+	buf_putc(b, '"');
+}
+
+struct name_ref {
+	const char *vendor, *product;   /* folded */
+	int64_t *id;
+};
+
+static int name_ref_cmp(const void *x, const void *y)
+{
+	const struct name_ref *a = x, *b = y;
+	int c = strcmp(a->product, b->product);
+	return c ? c : strcmp(a->vendor, b->vendor);
+}
+
+/* SQLite: gives the names without one (id 0) their ids, walking
+ * component_names in its (product, vendor) order beside v, which is in the
+ * same order: a step a name where they lie close together, a new seek
+ * where the next is further on than a seek costs. */
+static enum bw_err names_walk(struct db *db, struct name_ref *v, size_t n, size_t *missing, struct bw_error *err)
+{
+	enum { SEEK_AFTER = 16 };
+	struct db_stmt *st = db_prep(db, "SELECT id, norm_product, norm_vendor FROM component_names"
+					 " WHERE norm_product >= ?1 ORDER BY norm_product, norm_vendor");
+	int step = DB_DONE, since = SEEK_AFTER;
+	*missing = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (*v[i].id)
+			continue;
+		if (i && !name_ref_cmp(&v[i - 1], &v[i])) {
+			*v[i].id = *v[i - 1].id;
+			*missing += !*v[i].id;
+			continue;
+		}
+		for (;;) {
+			if (since >= SEEK_AFTER) {
+				db_reset(st);
+				db_bind_text(st, 1, v[i].product);
+				step = db_step(st);
+				since = 0;
+			}
+			if (step != DB_ROW)
+				break;
+			int c = strcmp(db_col_text(st, 1), v[i].product);
+			if (!c)
+				c = strcmp(db_col_text(st, 2), v[i].vendor);
+			if (c >= 0) {
+				if (!c)
+					*v[i].id = db_col_i64(st, 0);
+				break;
+			}
+			step = db_step(st);
+			since++;
+		}
+		if (step == DB_ERR)
+			return db_fail(db, err, "naming components");
+		*missing += !*v[i].id;
+	}
+	db_reset(st);
+	return BW_OK;
+}
+
+/* SQLite: the names not there yet, 50 a statement */
+static enum bw_err names_add_sqlite(struct db *db, const struct name_ref *v, size_t n, struct bw_error *err)
+{
+	enum { PER = 50 };
+	const struct name_ref *pend[PER];
+	size_t k = 0;
+	struct buf sql;
+	buf_init(&sql);
+	enum bw_err rc = BW_OK;
+	for (size_t i = 0; i <= n && rc == BW_OK; i++) {
+		if (i < n && (*v[i].id || (k && !name_ref_cmp(pend[k - 1], &v[i]))))
+			continue;
+		if (i < n)
+			pend[k++] = &v[i];
+		if (k == PER || (i == n && k)) {
+			buf_reset(&sql);
+			buf_puts(&sql, "INSERT INTO component_names (norm_vendor, norm_product) VALUES ");
+			for (size_t j = 0; j < k; j++)
+				buf_printf(&sql, "%s(?%zu, ?%zu)", j ? ", " : "", 2 * j + 1, 2 * j + 2);
+			buf_puts(&sql, " ON CONFLICT DO NOTHING");
+			struct db_stmt *st = db_prep(db, buf_cstr(&sql));
+			for (size_t j = 0; j < k; j++) {
+				db_bind_text_kept(st, (int)(2 * j + 1), pend[j]->vendor);
+				db_bind_text_kept(st, (int)(2 * j + 2), pend[j]->product);
+			}
+			if (db_step(st) == DB_ERR)
+				rc = db_fail(db, err, "naming components");
+			k = 0;
+		}
+	}
+	buf_free(&sql);
+	return rc;
+}
+
+/* PostgreSQL: IMPORT_PG_ROWS names a round trip, added where new, then
+ * their ids by position */
+static enum bw_err names_pg(struct db *db, struct name_ref *v, size_t n, struct bw_error *err)
+{
+	enum { PER = 5000 };
+	struct buf vendors, products;
+	buf_init(&vendors);
+	buf_init(&products);
+	enum bw_err rc = BW_OK;
+	for (size_t i = 0; i < n && rc == BW_OK; i += PER) {
+		size_t k = n - i < PER ? n - i : PER;
+		buf_reset(&vendors);
+		buf_reset(&products);
+		for (size_t j = 0; j < k; j++) {
+			array_add(&vendors, v[i + j].vendor);
+			array_add(&products, v[i + j].product);
+		}
+		buf_putc(&vendors, '}');
+		buf_putc(&products, '}');
+		struct db_stmt *st = db_prep(db, "INSERT INTO component_names (norm_vendor, norm_product)"
+						 " SELECT DISTINCT t.v, t.p FROM unnest(?1::text[], ?2::text[]) AS t(v, p)"
+						 " WHERE NOT EXISTS (SELECT 1 FROM component_names n"
+						 " WHERE n.norm_product = t.p AND n.norm_vendor = t.v) ON CONFLICT DO NOTHING");
+		db_bind_textn(st, 1, vendors.p, vendors.len);
+		db_bind_textn(st, 2, products.p, products.len);
+		if (db_step(st) == DB_ERR) {
+			rc = db_fail(db, err, "naming components");
+			break;
+		}
+		st = db_prep(db, "SELECT t.i, n.id FROM unnest(?1::text[], ?2::text[]) WITH ORDINALITY AS t(v, p, i)"
+				 " JOIN component_names n ON n.norm_product = t.p AND n.norm_vendor = t.v");
+		db_bind_textn(st, 1, vendors.p, vendors.len);
+		db_bind_textn(st, 2, products.p, products.len);
+		int step;
+		while ((step = db_step(st)) == DB_ROW) {
+			int64_t at = db_col_i64(st, 0);
+			if (at >= 1 && (size_t)at <= k)
+				*v[i + (size_t)at - 1].id = db_col_i64(st, 1);
+		}
+		if (step == DB_ERR)
+			rc = db_fail(db, err, "naming components");
+	}
+	buf_free(&vendors);
+	buf_free(&products);
+	return rc;
+}
+
+/* Sets *v[i].id for every name of v, which is in (product, vendor) order,
+ * adding the names not yet known. A file of 100,000 rows names tens of
+ * thousands of products: a look-up each cost more than writing the rows. */
+static enum bw_err names_resolve(struct db *db, struct name_ref *v, size_t n, struct bw_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		*v[i].id = 0;
+	if (db_kind(db) == DB_POSTGRES)
+		return names_pg(db, v, n, err);
+	size_t missing;
+	enum bw_err rc = names_walk(db, v, n, &missing, err);
+	if (rc == BW_OK && missing) {
+		rc = names_add_sqlite(db, v, n, err);
+		if (rc == BW_OK)
+			rc = names_walk(db, v, n, &missing, err);
+	}
+	if (rc == BW_OK && missing)
+		rc = bw_fail(err, BW_EDB, "", "naming components: %zu names were not stored", missing);
+	return rc;
+}
+
+enum bw_err components_name_id(struct db *db, const char *norm_vendor, const char *norm_product, int64_t *id,
+			       struct bw_error *err)
+{
+	struct name_ref r = { norm_vendor, norm_product, id };
+	return names_resolve(db, &r, 1, err);
 }
 
 /* ---- identity within a system ---- */
@@ -138,10 +347,14 @@ struct one {
 static enum bw_err add_tx(struct db *db, void *arg, struct bw_error *err)
 {
 	struct one *o = arg;
-	int64_t now = bw_now();
+	int64_t now = bw_now(), name;
+	enum bw_err rc = components_name_id(db, o->ok.norm_vendor, o->ok.norm_product, &name, err);
+	if (rc != BW_OK)
+		return rc;
 	struct db_stmt *st = db_prep(db, "INSERT INTO components (org_id, system_id, vendor, product, version, cpe, purl,"
-					 " norm_vendor, norm_product, ident, source, cpe_confirmed, cpe_guess, created_at, updated_at)"
-					 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'typed', 0, ?11, ?12, ?12) RETURNING id");
+					 " norm_vendor, norm_product, ident, source, cpe_confirmed, cpe_guess, created_at, updated_at,"
+					 " name_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'typed', 0, ?11, ?12, ?12, ?13)"
+					 " RETURNING id");
 	db_bind_i64(st, 1, o->sys->org_id);
 	db_bind_i64(st, 2, o->sys->id);
 	db_bind_text(st, 3, o->ok.vendor);
@@ -154,6 +367,7 @@ static enum bw_err add_tx(struct db *db, void *arg, struct bw_error *err)
 	db_bind_text(st, 10, o->ident);
 	db_bind_text(st, 11, o->guess);
 	db_bind_i64(st, 12, now);
+	db_bind_i64(st, 13, name);
 	if (db_step(st) != DB_ROW) {
 		if (db_errcode(db) == BW_ECONFLICT)
 			return bw_fail(err, BW_ECONFLICT, "product", "%s already lists %s%s%s", o->sys->name, o->ok.product,
@@ -214,9 +428,13 @@ static enum bw_err update_tx(struct db *db, void *arg, struct bw_error *err)
 	db_reset(st);
 	/* a confirmed mapping stays confirmed only while the CPE is unchanged */
 	bool keep = confirmed && old_cpe && o->ok.cpe && !strcmp(old_cpe, o->ok.cpe);
+	int64_t name;
+	enum bw_err rc = components_name_id(db, o->ok.norm_vendor, o->ok.norm_product, &name, err);
+	if (rc != BW_OK)
+		return rc;
 	st = db_prep(db, "UPDATE components SET vendor = ?2, product = ?3, version = ?4, cpe = ?5, purl = ?6,"
 			 " norm_vendor = ?7, norm_product = ?8, ident = ?9, cpe_confirmed = ?10, cpe_guess = ?11,"
-			 " updated_at = ?12 WHERE id = ?1");
+			 " updated_at = ?12, name_id = ?13 WHERE id = ?1");
 	db_bind_i64(st, 1, o->id);
 	db_bind_text(st, 2, o->ok.vendor);
 	db_bind_text(st, 3, o->ok.product);
@@ -229,6 +447,7 @@ static enum bw_err update_tx(struct db *db, void *arg, struct bw_error *err)
 	db_bind_i64(st, 10, keep);
 	db_bind_text(st, 11, o->guess);
 	db_bind_i64(st, 12, bw_now());
+	db_bind_i64(st, 13, name);
 	if (db_step(st) == DB_ERR) {
 		if (db_errcode(db) == BW_ECONFLICT)
 			return bw_fail(err, BW_ECONFLICT, "product", "%s already lists %s%s%s", sys_name, o->ok.product,
@@ -335,6 +554,7 @@ struct imp_row {
 	size_t idx;               /* in the batch */
 	int64_t system_id;
 	uint64_t head;            /* norm_product's first 8 bytes, big-endian: most comparisons end here */
+	int64_t name_id;
 	const struct bw_error *bad;   /* what components_check found wrong, or NULL */
 	struct comp_ok ok;
 	char ident[65];
@@ -348,8 +568,8 @@ struct sys_cache {
 #define SYS_CACHE 64
 #define IMPORT_BATCH 50
 #define IMPORT_PG_ROWS 5000
-#define IMPORT_COLS 12
-#define SEED_COLS 11      /* the demo's rows: source is a literal */
+#define IMPORT_COLS 13
+#define SEED_COLS 12      /* the demo's rows: source is a literal */
 
 struct imp {
 	const struct actor *by;
@@ -429,8 +649,8 @@ static int64_t count_in(struct db *db, const int64_t *ids, size_t n)
 	return total;
 }
 
-#define INSERT_COLS "INSERT INTO components (org_id, system_id, vendor, product, version, cpe, purl, norm_vendor," \
-		    " norm_product, ident, source, created_at, updated_at) "
+#define INSERT_COLS " INTO components (org_id, system_id, vendor, product, version, cpe, purl, norm_vendor," \
+		    " norm_product, ident, source, created_at, updated_at, name_id) "
 
 /* a later import keeps a confirmed CPE unless the file gives one */
 #define IMPORT_UPSERT \
@@ -438,58 +658,40 @@ static int64_t count_in(struct db *db, const int64_t *ids, size_t n)
 	" product = excluded.product, version = excluded.version," \
 	" cpe = COALESCE(excluded.cpe, components.cpe), purl = COALESCE(excluded.purl, components.purl)," \
 	" cpe_confirmed = CASE WHEN excluded.cpe IS NULL THEN components.cpe_confirmed ELSE 0 END," \
-	" norm_vendor = excluded.norm_vendor, norm_product = excluded.norm_product," \
+	" norm_vendor = excluded.norm_vendor, norm_product = excluded.norm_product, name_id = excluded.name_id," \
 	" source = excluded.source, updated_at = excluded.updated_at"
 
-/* PostgreSQL: the rows as nine arrays beside the org, source and time */
+/* PostgreSQL: the rows as ten arrays beside the org, source and time */
 static const char import_pg_sql[] =
-	INSERT_COLS "SELECT ?1, t.s, t.v, t.p, t.ver, t.c, t.u, t.nv, t.np, t.i, ?2, ?3, ?3 FROM unnest(?4::bigint[],"
+	"INSERT" INSERT_COLS "SELECT ?1, t.s, t.v, t.p, t.ver, t.c, t.u, t.nv, t.np, t.i, ?2, ?3, ?3, t.nm FROM unnest(?4::bigint[],"
 		    " ?5::text[], ?6::text[], ?7::text[], ?8::text[], ?9::text[], ?10::text[], ?11::text[],"
-		    " ?12::text[]) WITH ORDINALITY AS t(s, v, p, ver, c, u, nv, np, i, n) ORDER BY t.n" IMPORT_UPSERT;
+		    " ?12::text[], ?13::bigint[]) WITH ORDINALITY AS t(s, v, p, ver, c, u, nv, np, i, nm, n)"
+		    " ORDER BY t.n" IMPORT_UPSERT;
 
-/* SQLite: k rows of IMPORT_COLS parameters each */
+/* SQLite: k rows of IMPORT_COLS parameters each; a row already there is
+ * left for import_sqlite's UPDATE */
 static const char *insert_sql(struct buf *sql, size_t k)
 {
 	buf_reset(sql);
-	buf_puts(sql, INSERT_COLS "VALUES ");
+	buf_puts(sql, "INSERT OR FAIL" INSERT_COLS "VALUES ");
 	for (size_t j = 0; j < k; j++) {
 		size_t p = j * IMPORT_COLS;
-		buf_printf(sql, "%s(?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu)",
+		buf_printf(sql, "%s(?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu)",
 			   j ? ", " : "", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10,
-			   p + 11, p + 12, p + 12);
+			   p + 11, p + 12, p + 12, p + 13);
 	}
-	buf_puts(sql, IMPORT_UPSERT);
+	buf_puts(sql, " ON CONFLICT (system_id, ident) DO NOTHING");
 	return buf_cstr(sql);
 }
 
-/* One element of a PostgreSQL array literal: NULL, or quoted with \\ and "
- * escaped (nothing else is special inside the quotes). */
-static void array_add(struct buf *b, const char *s)
-{
-	buf_putc(b, b->len ? ',' : '{');
-	if (!s) {
-		buf_puts(b, "NULL");
-		return;
-	}
-	buf_putc(b, '"');
-	for (const char *e; (e = strpbrk(s, "\\\"")); s = e + 1) {
-		buf_add(b, s, (size_t)(e - s));
-		buf_putc(b, '\\');
-		buf_putc(b, *e);
-	}
-	buf_puts(b, s);
-	buf_putc(b, '"');
-}
-
-/* PostgreSQL: the rows go as nine arrays, IMPORT_PG_ROWS a statement, so
+/* PostgreSQL: the rows go as ten arrays, IMPORT_PG_ROWS a statement, so
  * the server parses and plans once for thousands of rows; a VALUES list
  * planned again for every 50 rows spent more time planning than writing. */
 static enum bw_err import_pg(struct db *db, const struct imp *im, int64_t now, struct bw_error *err)
 {
-	struct buf col[9];
+	struct buf col[10];
 	for (size_t c = 0; c < BW_NELEM(col); c++)
 		buf_init(&col[c]);
-	struct db_stmt *st = db_prep(db, import_pg_sql);
 	enum bw_err rc = BW_OK;
 	for (size_t i = 0; i < im->n && rc == BW_OK; i += IMPORT_PG_ROWS) {
 		for (size_t c = 0; c < BW_NELEM(col); c++)
@@ -501,14 +703,16 @@ static enum bw_err import_pg(struct db *db, const struct imp *im, int64_t now, s
 					       r->ok.norm_vendor, r->ok.norm_product, r->ident };
 			for (size_t c = 0; c < BW_NELEM(text); c++)
 				array_add(&col[c + 1], text[c]);
+			buf_printf(&col[9], "%c%lld", col[9].len ? ',' : '{', (long long)r->name_id);
 		}
+		for (size_t c = 0; c < BW_NELEM(col); c++)
+			buf_putc(&col[c], '}');
+		struct db_stmt *st = db_prep(db, import_pg_sql);
 		db_bind_i64(st, 1, im->sys->org_id);
 		db_bind_text(st, 2, im->source);
 		db_bind_i64(st, 3, now);
-		for (size_t c = 0; c < BW_NELEM(col); c++) {
-			buf_putc(&col[c], '}');
+		for (size_t c = 0; c < BW_NELEM(col); c++)
 			db_bind_textn(st, (int)c + 4, col[c].p, col[c].len);
-		}
 		if (db_step(st) == DB_ERR)
 			rc = db_fail(db, err, "importing components");
 	}
@@ -517,16 +721,48 @@ static enum bw_err import_pg(struct db *db, const struct imp *im, int64_t now, s
 	return rc;
 }
 
-/* SQLite: a prepared statement of IMPORT_BATCH rows, the rows' text bound
- * where it lies (many rows a statement: six cursors opened and closed once
- * per batch, not once per row). */
+/* SQLite: a row already there (its identity in its system) changed in
+ * place, as IMPORT_UPSERT would */
+static enum bw_err update_sqlite(struct db *db, const struct imp *im, const struct imp_row *r, int64_t now,
+				 struct bw_error *err)
+{
+	struct db_stmt *st = db_prep(db, "UPDATE OR FAIL components SET vendor = ?3, product = ?4, version = ?5,"
+					 " cpe = COALESCE(?6, cpe), purl = COALESCE(?7, purl),"
+					 " cpe_confirmed = CASE WHEN ?6 IS NULL THEN cpe_confirmed ELSE 0 END,"
+					 " norm_vendor = ?8, norm_product = ?9, name_id = ?10, source = ?11, updated_at = ?12"
+					 " WHERE system_id = ?1 AND ident = ?2");
+	db_bind_i64(st, 1, r->system_id);
+	db_bind_text_kept(st, 2, r->ident);
+	db_bind_text_kept(st, 3, r->ok.vendor);
+	db_bind_text_kept(st, 4, r->ok.product);
+	db_bind_text_kept(st, 5, r->ok.version);
+	db_bind_text_kept(st, 6, r->ok.cpe);
+	db_bind_text_kept(st, 7, r->ok.purl);
+	db_bind_text_kept(st, 8, r->ok.norm_vendor);
+	db_bind_text_kept(st, 9, r->ok.norm_product);
+	db_bind_i64(st, 10, r->name_id);
+	db_bind_text_kept(st, 11, im->source);
+	db_bind_i64(st, 12, now);
+	return db_step(st) == DB_ERR ? db_fail(db, err, "importing components") : BW_OK;
+}
+
+/* SQLite: new rows IMPORT_BATCH a statement, the rows' text bound where it
+ * lies (many rows a statement: six cursors opened and closed once per
+ * batch, not once per row). A batch that found rows already there changes
+ * those with an UPDATE each (the rows it has just added are written again
+ * with the same values). Neither is an upsert: in a statement of many rows
+ * that can stop half done (an upsert's update can, and so can a foreign
+ * key check, which components_import turns off for a big import), SQLite
+ * copies each page the statement changes aside first, in case it must undo
+ * the statement alone — 600 MB for a 100,000-row file — while this
+ * transaction is undone whole on any error. */
 static enum bw_err import_sqlite(struct db *db, const struct imp *im, int64_t now, struct bw_error *err)
 {
 	struct buf sql;
 	buf_init(&sql);
-	enum bw_err rc = BW_OK;
 	size_t batch = IMPORT_BATCH, sql_k = 0;
 	struct db_stmt *st = NULL;
+	enum bw_err rc = BW_OK;
 	for (size_t i = 0; i < im->n && rc == BW_OK; i += batch) {
 		size_t k = im->n - i < batch ? im->n - i : batch;
 		/* the text is the same for every full batch: looked up once, not
@@ -551,9 +787,13 @@ static enum bw_err import_sqlite(struct db *db, const struct imp *im, int64_t no
 			db_bind_text_kept(st, p + 10, r->ident);
 			db_bind_text_kept(st, p + 11, im->source);
 			db_bind_i64(st, p + 12, now);
+			db_bind_i64(st, p + 13, r->name_id);
 		}
 		if (db_step(st) == DB_ERR)
 			rc = db_fail(db, err, "importing components");
+		else if (db_changes(db) < (int64_t)k)
+			for (size_t j = 0; j < k && rc == BW_OK; j++)
+				rc = update_sqlite(db, im, im->rows[i + j], now, err);
 	}
 	buf_free(&sql);
 	return rc;
@@ -564,7 +804,16 @@ static enum bw_err import_tx(struct db *db, void *arg, struct bw_error *err)
 	struct imp *im = arg;
 	int64_t before = count_in(db, im->sys_ids, im->nsys);
 	int64_t now = bw_now();
-	enum bw_err rc = db_kind(db) == DB_POSTGRES ? import_pg(db, im, now, err) : import_sqlite(db, im, now, err);
+	/* the rows are in name order already */
+	struct name_ref *refs = calloc(im->n ? im->n : 1, sizeof *refs);
+	if (!refs)
+		abort();
+	for (size_t i = 0; i < im->n; i++)
+		refs[i] = (struct name_ref){ im->rows[i]->ok.norm_vendor, im->rows[i]->ok.norm_product, &im->rows[i]->name_id };
+	enum bw_err rc = names_resolve(db, refs, im->n, err);
+	free(refs);
+	if (rc == BW_OK)
+		rc = db_kind(db) == DB_POSTGRES ? import_pg(db, im, now, err) : import_sqlite(db, im, now, err);
 	if (rc != BW_OK)
 		return rc;
 	int64_t after = count_in(db, im->sys_ids, im->nsys);
@@ -701,16 +950,18 @@ enum bw_err components_import(struct db *db, const struct actor *by, const struc
 		rc = bw_fail(err, BW_EINVAL, "file", "No row of the file could be imported");
 	else {
 		/* a big import touches index pages all over: give SQLite room to keep
-		 * them (the default 2 MB cache spills to the log over and over) */
+		 * them (the default 2 MB cache spills to the log over and over). Its
+		 * rows' organisation is the system's, read through this connection:
+		 * no row needs its foreign key checked (see import_sqlite). */
 		int64_t cache = 0;
 		if (db_kind(db) == DB_SQLITE && u > 1000) {
 			cache = db_query_i64(db, "PRAGMA cache_size", 0);
-			db_exec(db, "PRAGMA cache_size = -524288", NULL);
+			db_exec(db, "PRAGMA cache_size = -524288; PRAGMA foreign_keys = OFF", NULL);
 		}
 		rc = db_tx(db, true, import_tx, &im, err);
 		if (cache) {
-			char sql[64];
-			snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", (long long)cache);
+			char sql[80];
+			snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld; PRAGMA foreign_keys = ON", (long long)cache);
 			db_exec(db, sql, NULL);
 		}
 	}
@@ -726,6 +977,7 @@ enum bw_err components_import(struct db *db, const struct actor *by, const struc
 struct pool_item {
 	struct comp_ok ok;
 	char ident[65];
+	int64_t name_id;
 };
 
 struct pool {
@@ -844,15 +1096,28 @@ static enum bw_err seed_tx(struct db *db, void *arg, struct bw_error *err)
 	if (avg > 1500)
 		avg = 1500;
 	int64_t now = bw_now();
+	size_t nrefs = 0;
+	struct name_ref *refs = calloc(s->apps.n + s->pkgs.n + 1, sizeof *refs);
+	if (!refs)
+		abort();
+	struct pool *pools[] = { &s->apps, &s->pkgs };
+	for (size_t k = 0; k < BW_NELEM(pools); k++)
+		for (size_t i = 0; i < pools[k]->n; i++) {
+			struct pool_item *it = &pools[k]->v[i];
+			refs[nrefs++] = (struct name_ref){ it->ok.norm_vendor, it->ok.norm_product, &it->name_id };
+		}
+	qsort(refs, nrefs, sizeof *refs, name_ref_cmp);
+	enum bw_err rc = names_resolve(db, refs, nrefs, err);
+	free(refs);
 	struct buf sql;
 	buf_init(&sql);
 	buf_puts(&sql, "INSERT INTO components (org_id, system_id, vendor, product, version, cpe, purl, norm_vendor,"
-		       " norm_product, ident, source, created_at, updated_at) VALUES ");
+		       " norm_product, ident, source, created_at, updated_at, name_id) VALUES ");
 	for (size_t j = 0; j < IMPORT_BATCH; j++) {
 		size_t p = j * SEED_COLS;
-		buf_printf(&sql, "%s(?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, 'demo', ?%zu, ?%zu)",
+		buf_printf(&sql, "%s(?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, 'demo', ?%zu, ?%zu, ?%zu)",
 			   j ? ", " : "", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10,
-			   p + 11, p + 11);
+			   p + 11, p + 11, p + 12);
 	}
 	buf_puts(&sql, " ON CONFLICT (system_id, ident) DO NOTHING");
 	const char *batch_sql = buf_cstr(&sql);
@@ -860,7 +1125,6 @@ static enum bw_err seed_tx(struct db *db, void *arg, struct bw_error *err)
 	/* rows pending for the batch statement */
 	struct { int64_t org, sysid; const struct pool_item *it; } pend[IMPORT_BATCH];
 	size_t npend = 0;
-	enum bw_err rc = BW_OK;
 	int64_t (*ids)[2] = NULL;
 	size_t nids = 0, cap = 0;
 	int step;
@@ -914,6 +1178,7 @@ static enum bw_err seed_tx(struct db *db, void *arg, struct bw_error *err)
 					db_bind_text(st, q + 9, ok->norm_product);
 					db_bind_text(st, q + 10, pend[j].it->ident);
 					db_bind_i64(st, q + 11, now);
+					db_bind_i64(st, q + 12, pend[j].it->name_id);
 				}
 				if (db_step(st) == DB_ERR)
 					rc = db_fail(db, err, "demo components");
@@ -925,8 +1190,8 @@ static enum bw_err seed_tx(struct db *db, void *arg, struct bw_error *err)
 	/* the remainder, one row at a time (at most a batch) */
 	for (size_t j = 0; j < npend && rc == BW_OK; j++) {
 		struct db_stmt *st = db_prep(db, "INSERT INTO components (org_id, system_id, vendor, product, version, cpe, purl,"
-						 " norm_vendor, norm_product, ident, source, created_at, updated_at)"
-						 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'demo', ?11, ?11)"
+						 " norm_vendor, norm_product, ident, source, created_at, updated_at, name_id)"
+						 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'demo', ?11, ?11, ?12)"
 						 " ON CONFLICT (system_id, ident) DO NOTHING");
 		const struct comp_ok *ok = &pend[j].it->ok;
 		db_bind_i64(st, 1, pend[j].org);
@@ -940,6 +1205,7 @@ static enum bw_err seed_tx(struct db *db, void *arg, struct bw_error *err)
 		db_bind_text(st, 9, ok->norm_product);
 		db_bind_text(st, 10, pend[j].it->ident);
 		db_bind_i64(st, 11, now);
+		db_bind_i64(st, 12, pend[j].it->name_id);
 		if (db_step(st) == DB_ERR)
 			rc = db_fail(db, err, "demo components");
 		s->added++;

@@ -114,6 +114,12 @@ enum bw_err components_import(struct db *db, const struct actor *by, const struc
 			      struct comp_batch *b, bool partial, const char *source,
 			      struct comp_import_result *res, struct bw_error *err);
 
+/* The id in component_names of a folded (vendor, product) pair, added if
+ * new: every components row carries its name's id (components.name_id), by
+ * which the name searches and advisory targeting find it. */
+enum bw_err components_name_id(struct db *db, const char *norm_vendor, const char *norm_product, int64_t *id,
+			       struct bw_error *err);
+
 /* One component typed in (or through the API); audited. */
 enum bw_err components_add(struct db *db, const struct actor *by, const struct comp_system *sys,
 			   const struct comp_in *in, int64_t *id_out, struct bw_error *err);

@@ -182,9 +182,9 @@ size_t components_suggest(struct db *db, const char *scope_path, const char *ven
 	/* what this part of the estate already maps, confirmed by someone */
 	char lo[256], hi[256];
 	orgs_subtree_bounds(scope_path, lo, hi);
-	struct db_stmt *st = db_prep(db, "SELECT c.cpe FROM components c JOIN orgs o ON o.id = c.org_id"
-					 " WHERE c.norm_product = ?1 AND c.norm_vendor = ?2 AND c.cpe IS NOT NULL"
-					 " AND o.path >= ?3 AND o.path < ?4 LIMIT 5");
+	struct db_stmt *st = db_prep(db, "SELECT c.cpe FROM component_names n CROSS JOIN components c"
+					 " JOIN orgs o ON o.id = c.org_id WHERE n.norm_product = ?1 AND n.norm_vendor = ?2"
+					 " AND c.name_id = n.id AND c.cpe IS NOT NULL AND o.path >= ?3 AND o.path < ?4 LIMIT 5");
 	db_bind_text(st, 1, qp);
 	db_bind_text(st, 2, qv);
 	db_bind_text(st, 3, lo);

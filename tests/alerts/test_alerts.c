@@ -22,6 +22,7 @@
 #include "alerts/alerts.h"
 #include "alerts/outbox.h"
 #include "match/match.h"
+#include "registers/components.h"
 #include "registers/registers.h"
 
 /* ---- the state machine ---- */
@@ -502,8 +503,11 @@ static void add_component(struct db *db, const char *code, const char *vendor, c
 	match_norm_name(vendor, nv, sizeof nv);
 	match_norm_name(product, np, sizeof np);
 	snprintf(ident, sizeof ident, "%s|%s|%s", nv, np, version);
+	int64_t name;
+	assert_int_equal(components_name_id(db, nv, np, &name, NULL), BW_OK);
 	st = db_prep(db, "INSERT INTO components (org_id, system_id, vendor, product, version, cpe, norm_vendor, norm_product,"
-			 " ident, source, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'typed', 1, 1)");
+			 " ident, source, created_at, updated_at, name_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'typed', 1, 1,"
+			 " ?10)");
 	db_bind_i64(st, 1, org);
 	db_bind_i64(st, 2, sys);
 	db_bind_text(st, 3, vendor);
@@ -514,6 +518,7 @@ static void add_component(struct db *db, const char *code, const char *vendor, c
 	db_bind_text(st, 7, nv);
 	db_bind_text(st, 8, np);
 	db_bind_text(st, 9, ident);
+	db_bind_i64(st, 10, name);
 	if (db_step(st) != DB_DONE)
 		fail_msg("component: %s", db_errmsg(db));
 }

@@ -127,9 +127,11 @@ static int64_t add_comp(struct db *db, int64_t org, int64_t sys, const char *ven
 	components_norm(vendor, nv, sizeof nv);
 	components_norm(product, np, sizeof np);
 	snprintf(ident, sizeof ident, "%s|%s|%s", nv, np, version);
+	int64_t name;
+	assert_int_equal(components_name_id(db, nv, np, &name, NULL), BW_OK);
 	struct db_stmt *st = db_prep(db, "INSERT INTO components (org_id, system_id, vendor, product, version, norm_vendor,"
-					 " norm_product, ident, source, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-					 " ?8, 'test', ?9, ?9) RETURNING id");
+					 " norm_product, ident, source, created_at, updated_at, name_id) VALUES (?1, ?2, ?3, ?4, ?5,"
+					 " ?6, ?7, ?8, 'test', ?9, ?9, ?10) RETURNING id");
 	db_bind_i64(st, 1, org);
 	db_bind_i64(st, 2, sys);
 	db_bind_text(st, 3, vendor);
@@ -139,6 +141,7 @@ static int64_t add_comp(struct db *db, int64_t org, int64_t sys, const char *ven
 	db_bind_text(st, 7, np);
 	db_bind_text(st, 8, ident);
 	db_bind_i64(st, 9, bw_now() - 3600);
+	db_bind_i64(st, 10, name);
 	assert_int_equal(db_step(st), DB_ROW);
 	int64_t id = db_col_i64(st, 0);
 	db_reset(st);

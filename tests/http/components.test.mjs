@@ -237,9 +237,24 @@ test('the API lists, adds, changes and removes components, naming bad fields', a
   assert.equal(put.json().data.version, '3.0.14');
   const get = await api.get(`/api/v1/components/${c.id}`);
   assert.equal(get.json().data.cpe, 'cpe:2.3:a:openssl:openssl:3.0.14:*:*:*:*:*:*:*');
+  // renamed: found under its new name, by product and by vendor, in the organisation and nationally
+  const ren = await api.request('PUT', `/api/v1/components/${c.id}`,
+    { json: { vendor: 'Zyxwq Labs', product: 'Zyxwq Vault', version: '3.0.14' } });
+  assert.equal(ren.status, 200, ren.text);
+  const [nat] = await inst.sql('SELECT code FROM orgs WHERE parent_id IS NULL');
+  const analyst = srv.client();
+  await analyst.signInFull(demoEmail('auditor', nat), PASSWORD);
+  for (const [who, code] of [[lead, org], [analyst, nat]]) {
+    for (const q of ['q=zyxwq', 'q=zyxwq&by=vendor']) {
+      const r = await who.get(`/orgs/${code}/components?${q}`);
+      assert.match(r.text, />1 found</, `${code} ${q}`);
+      assert.match(r.text, />Zyxwq Vault</, `${code} ${q}`);
+    }
+  }
   const del = await api.request('DELETE', `/api/v1/components/${c.id}`);
   assert.equal(del.status, 204);
   assert.equal((await api.get(`/api/v1/components/${c.id}`)).status, 404);
+  assert.match((await analyst.get(`/orgs/${nat}/components?q=zyxwq`)).text, /No software matches your search/);
 });
 
 test('the API takes an SBOM as the request body and reports bad ones', async () => {

@@ -463,6 +463,25 @@ static void test_import_batches(void **state)
 				     " AND product = 'Widget 12344, {x}' AND version = '1.3' AND cpe IS NULL"), 1);
 	assert_int_equal(count(f.db, "SELECT count(*) FROM components WHERE purl = 'pkg:npm/widget@1.0.0'"), 13);
 	assert_int_equal(count(f.db, "SELECT count(*) FROM components WHERE product LIKE 'Widget 00010,%'"), 0);
+	/* a file of old and new rows, big enough for the bulk path: rows 0-1499
+	 * (1,499 there: row 10 was refused above), one with a new package URL,
+	 * and 500 new */
+	buf_reset(&csv);
+	buf_puts(&csv, "vendor,product,version,purl\n");
+	for (int i = 0; i < 2000; i++)
+		buf_printf(&csv, "\"Acme \"\"Q\"\" \\B{s}\",\"Widget %05d, {x}\",1.%d,%s\n", i < 1500 ? i : ROWS + i, i % 7,
+			   i == 1 ? "pkg:npm/widget@2.0.0" : "");
+	comp_batch_init(&b, &a);
+	assert_int_equal(import_csv(&f, buf_cstr(&csv), false, &b, &res, &e), BW_OK);
+	comp_batch_free(&b);
+	assert_int_equal(res.added, 501);
+	assert_int_equal(res.updated, 1499);
+	assert_int_equal(count(f.db, "SELECT count(*) FROM components"), ROWS - 2 + 501);
+	/* the new URL replaces the old; a row without one keeps its own */
+	assert_int_equal(count(f.db, "SELECT count(*) FROM components WHERE purl = 'pkg:npm/widget@2.0.0'"), 1);
+	assert_int_equal(count(f.db, "SELECT count(*) FROM components WHERE purl = 'pkg:npm/widget@1.0.0'"), 12);
+	if (db_kind(f.db) == DB_SQLITE)   /* turned off for the import only */
+		assert_int_equal(count(f.db, "PRAGMA foreign_keys"), 1);
 	buf_free(&csv);
 	arena_free(&a);
 	done(&f);
