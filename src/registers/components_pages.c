@@ -751,7 +751,8 @@ static void search_args(struct ctx *c, struct search *s)
 	const char *p = c->target.path;
 	s->whole = p[0] == '/' && strchr(p + 1, '/') && !strchr(p + 1, '/')[1];
 	/* counted only as far as the threshold: a national count would cost more than the search */
-	struct db_stmt *st = db_prep(c->db, "SELECT count(*) FROM (SELECT 1 FROM orgs WHERE path >= ?1 AND path < ?2 LIMIT ?3) t");
+	struct db_stmt *st = db_prep(c->db, DB_GENERIC_PLAN "SELECT count(*) FROM (SELECT 1 FROM orgs WHERE path >= ?1"
+					    " AND path < ?2 LIMIT ?3) t");
 	db_bind_text(st, 1, s->lo);
 	db_bind_text(st, 2, s->hi);
 	db_bind_i64(st, 3, SMALL_SCOPE_ORGS + 1);
@@ -771,7 +772,8 @@ static void search_args(struct ctx *c, struct search *s)
  *    the page's end (the whole estate checks no organisation: its count
  *    reads no table row).
  * Every shape orders by name (product then vendor, or vendor then
- * product), organisation and id.
+ * product), organisation and id. The first two keep one plan on
+ * PostgreSQL whatever the prefix (the same nested loop by organisation).
  * Parameters: ?1 ?2 the name range, ?3 ?4 the path range (where no shape
  * needs it, compared as text so every number is used), ?5 ?6 limit and
  * offset, ?7 the organisation. */
@@ -799,6 +801,8 @@ static const char *search_sql(struct ctx *c, const struct search *s, bool count)
 			   in_path ? " AND w.path >= ?3 AND w.path < ?4" : "", key, key,
 			   in_path ? "" : " AND CAST(?3 AS TEXT) <= CAST(?4 AS TEXT)");
 	} else {
+		if (!names)
+			buf_puts(&q, DB_GENERIC_PLAN);
 		buf_puts(&q, count ? "SELECT count(*) FROM (SELECT 1 FROM " : "SELECT " COMP_COLS " FROM ");
 		if (s->small)
 			buf_puts(&q, "orgs o CROSS JOIN components c");

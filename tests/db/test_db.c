@@ -1283,6 +1283,40 @@ static void connection_survives_restart(void **state)
 	db_close(db);
 }
 
+static void range_statements_planned_per_run(void **state)
+{
+	(void)state;
+	char url[512];
+	struct db *db = fresh_db("plans", url, sizeof url);
+	migrate1(db, "t/plans", "CREATE TABLE r (n {{INT}});");
+	for (int i = 0; i < 100; i++) {
+		struct db_stmt *st = db_prep(db, "INSERT INTO r (n) VALUES (?1)");
+		db_bind_i64(st, 1, i);
+		assert_int_equal(db_step(st), DB_DONE);
+	}
+	/* two ranges: one planned for its values at every run, one told to keep
+	 * the generic plan; both answer the same */
+	const char *sql[] = { "SELECT count(*) FROM r WHERE n >= ?1 AND n < ?2",
+			      DB_GENERIC_PLAN "SELECT count(*) FROM r WHERE n > ?1 AND n <= ?2" };
+	for (int run = 0; run < 8; run++)
+		for (size_t k = 0; k < BW_NELEM(sql); k++) {
+			struct db_stmt *st = db_prep(db, sql[k]);
+			db_bind_i64(st, 1, run * 10);
+			db_bind_i64(st, 2, run * 10 + 20);
+			assert_int_equal(db_step(st), DB_ROW);
+			assert_int_equal(db_col_i64(st, 0), 20);
+			db_reset(st);
+		}
+	if (on_pg()) {
+		/* the patterns are split so that these statements do not match themselves */
+		assert_int_equal(count(db, "SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements"
+					   " WHERE statement LIKE '%n >' || '= _1 AND%'"), 0);
+		assert_true(count(db, "SELECT coalesce(sum(generic_plans), 0) FROM pg_prepared_statements"
+				      " WHERE statement LIKE '%n >' || ' _1 AND%'") > 0);
+	}
+	db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1304,6 +1338,7 @@ int main(void)
 		cmocka_unit_test(restore_refuses_live_database),
 		cmocka_unit_test(bad_sql_and_bad_urls),
 		cmocka_unit_test(connection_survives_restart),
+		cmocka_unit_test(range_statements_planned_per_run),
 	};
 	/* the backend is named by BULWARK_TEST_DB (see the file head) */
 	fprintf(stderr, "# backend: %s\n", on_pg() ? "postgresql" : "sqlite");
