@@ -652,7 +652,8 @@ static int64_t count_in(struct db *db, const int64_t *ids, size_t n)
 #define INSERT_COLS " INTO components (org_id, system_id, vendor, product, version, cpe, purl, norm_vendor," \
 		    " norm_product, ident, source, created_at, updated_at, name_id) "
 
-/* a later import keeps a confirmed CPE unless the file gives one */
+/* PostgreSQL's import: a later import keeps a confirmed CPE unless the file
+ * gives one (SQLite's update_sqlite writes the same rule for its rows) */
 #define IMPORT_UPSERT \
 	" ON CONFLICT (system_id, ident) DO UPDATE SET vendor = excluded.vendor," \
 	" product = excluded.product, version = excluded.version," \
