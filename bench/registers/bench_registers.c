@@ -7,16 +7,14 @@
  *     transaction, one audit record), first import and re-import;
  *   - the baseline: the same checked rows written with one INSERT statement
  *     per row (in one transaction, as a plain importer would).
- * Every run removes what it added, so it can be repeated on the same
- * database. The whole sequence runs --repeat times (5 unless told) and each
+ * Every run removes what it added, its rows and then the names no row
+ * carries any more (as the worker's hourly sweep would), so it can be
+ * repeated on the same database and each first import adds its new names. The whole sequence runs --repeat times (5 unless told) and each
  * figure is the median, with the slowest and fastest beside it: on a shared
  * machine one run can be twice as slow as the next. Prints a Markdown table.
- *   bench-registers --db URL [--data DIR] [--rows N] [--sbom N] [--repeat N] [--seed] [--profile N]
+ *   bench-registers --db URL [--data DIR] [--rows N] [--sbom N] [--repeat N] [--profile N]
  * --profile N: only the CSV's first import, N times, each with its parse and
  * write CPU time on stderr (to run under perf record).
- * --seed: for an estate with organisations but no registers yet, adds plain
- * systems (12 per trust, 3 per other provider) and the demo's components
- * (about 2 million nationally), then stops.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,51 +120,16 @@ static void die(const char *what, const struct bw_error *e)
 	exit(1);
 }
 
-static enum bw_err seed_systems_tx(struct db *db, void *arg, struct bw_error *err)
-{
-	(void)arg;
-	static const char *const names[] = { "Electronic patient record", "Patient administration system", "Pathology LIMS",
-					     "Radiology PACS", "E-prescribing", "Theatre management", "Maternity system",
-					     "Pharmacy stock control", "Bed management", "Clinical messaging", "Telephony",
-					     "Rostering" };
-	for (size_t i = 0; i < BW_NELEM(names); i++) {
-		struct db_stmt *st = db_prep(db, "INSERT INTO systems (org_id, name, essential_function, tier, hosting, status,"
-						 " created_at, updated_at) SELECT id, ?1, 'Care of patients', ?2, 'on_premises',"
-						 " 'in_service', 0, 0 FROM orgs WHERE type = 'nhs_trust' OR (?3 < 3 AND type IN"
-						 " ('gp_practice', 'care_provider', 'pharmacy', 'dental_practice'))");
-		db_bind_text(st, 1, names[i]);
-		db_bind_i64(st, 2, (int64_t)(i % 4) + 1);
-		db_bind_i64(st, 3, (int64_t)i);
-		if (db_step(st) == DB_ERR)
-			return db_fail(db, err, "systems");
-	}
-	return BW_OK;
-}
-
-static int seed(struct db *db, const char *data)
-{
-	struct bw_error e = { 0 };
-	if (db_query_i64(db, "SELECT count(*) FROM systems", 0) == 0 && db_tx(db, true, seed_systems_tx, NULL, &e) != BW_OK)
-		die("seed systems", &e);
-	if (db_query_i64(db, "SELECT count(*) FROM components", 0) == 0) {
-		int64_t t0 = bw_now_ms();
-		if (components_demo_seed(db, true, data, &e) != BW_OK)
-			die("seed components", &e);
-		printf("seeded %lld components over %lld systems in %.1f s\n",
-		       (long long)db_query_i64(db, "SELECT count(*) FROM components", 0),
-		       (long long)db_query_i64(db, "SELECT count(*) FROM systems", 0), (double)(bw_now_ms() - t0) / 1000.0);
-	}
-	db_close(db);
-	return 0;
-}
-
 static void clean(struct db *db, int64_t sys)
 {
 	struct db_stmt *st = db_prep(db, "DELETE FROM components WHERE system_id = ?1 AND source IN ('csv', 'sbom', 'bench')");
 	db_bind_i64(st, 1, sys);
-	if (db_step(st) == DB_ERR) {
-		fprintf(stderr, "clean: %s\n", db_errmsg(db));
-		exit(1);
+	struct bw_error e = { 0 };
+	int64_t swept;
+	if (db_step(st) == DB_ERR || components_names_sweep(db, &swept, &e) != BW_OK) {
+		if (!e.code)
+			db_fail(db, &e, "removing the rows");
+		die("clean", &e);
 	}
 }
 
@@ -312,14 +275,8 @@ int main(int argc, char **argv)
 {
 	const char *url = NULL, *data = "../shared/data";
 	long rows = 100000, sbom_n = 5000, profile = 0, repeat = 5;
-	bool do_seed = false;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--seed"))
-			do_seed = true;
 	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--seed"))
-			i--;
-		else if (!strcmp(argv[i], "--db"))
+		if (!strcmp(argv[i], "--db"))
 			url = argv[i + 1];
 		else if (!strcmp(argv[i], "--data"))
 			data = argv[i + 1];
@@ -339,13 +296,6 @@ int main(int argc, char **argv)
 	}
 	bw_crypto_init();
 	log_set_level(LOG_WARN);
-	if (do_seed) {
-		struct db *db;
-		struct bw_error e = { 0 };
-		if (db_open(&db, url, &e) != BW_OK)
-			die("open", &e);
-		return seed(db, data);
-	}
 	char path[1024];
 	snprintf(path, sizeof path, "%s/feeds/inventory/packages-npm.tsv.gz", data);
 	load(path, 0);

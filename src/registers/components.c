@@ -303,6 +303,24 @@ enum bw_err components_name_id(struct db *db, const char *norm_vendor, const cha
 	return names_resolve(db, &r, 1, err);
 }
 
+static enum bw_err names_sweep_tx(struct db *db, void *arg, struct bw_error *err)
+{
+	struct db_stmt *st = db_prep(db, "DELETE FROM component_names WHERE NOT EXISTS"
+					 " (SELECT 1 FROM components c WHERE c.name_id = component_names.id)");
+	if (db_step(st) == DB_ERR)
+		return db_fail(db, err, "removing unused component names");
+	*(int64_t *)arg = db_changes(db);
+	return BW_OK;
+}
+
+/* Serializable, like every writer of components: an import that picked up
+ * a name this removes is made to run again, and adds it back. */
+enum bw_err components_names_sweep(struct db *db, int64_t *removed, struct bw_error *err)
+{
+	*removed = 0;
+	return db_tx(db, true, names_sweep_tx, removed, err);
+}
+
 /* ---- identity within a system ---- */
 
 /* SBOM entries are known by document and reference; anything else by what

@@ -120,6 +120,11 @@ enum bw_err components_import(struct db *db, const struct actor *by, const struc
 enum bw_err components_name_id(struct db *db, const char *norm_vendor, const char *norm_product, int64_t *id,
 			       struct bw_error *err);
 
+/* Removes the names no component carries any more (left by a removed
+ * system, an edited name, a deleted import), which name searches would
+ * otherwise probe; *removed says how many. The worker runs it hourly. */
+enum bw_err components_names_sweep(struct db *db, int64_t *removed, struct bw_error *err);
+
 /* One component typed in (or through the API); audited. */
 enum bw_err components_add(struct db *db, const struct actor *by, const struct comp_system *sys,
 			   const struct comp_in *in, int64_t *id_out, struct bw_error *err);

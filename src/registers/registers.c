@@ -2,9 +2,27 @@
  * together, and seeds them for the demo estate in dependency order. */
 #include "registers/registers.h"
 
+#include "app/worker.h"
+#include "registers/components.h"
+
 static const struct web_nav_entry nav[] = {
 	{ "Registers", "/registers", 0xFF },
 	{ NULL, NULL, 0 },
+};
+
+static enum bw_err job_names_sweep(struct db *db, const struct db_job *job, struct bw_error *err)
+{
+	(void)job;
+	int64_t removed;
+	enum bw_err rc = components_names_sweep(db, &removed, err);
+	if (rc == BW_OK && removed)
+		log_info("registers: %lld component names no longer used were removed", (long long)removed);
+	return rc;
+}
+
+static const struct worker_kind kinds[] = {
+	{ "registers.names", job_names_sweep, 600, 3600 },
+	{ NULL, NULL, 0, 0 },
 };
 
 void registers_register(void)
@@ -20,6 +38,7 @@ void registers_register(void)
 	app_add_routes(systems_routes);
 	app_add_routes(components_routes);
 	app_add_routes(risks_routes);
+	worker_add_kinds(kinds);
 }
 
 enum bw_err registers_demo_seed(struct db *db, bool national, const char *data_dir, struct bw_error *err)

@@ -554,6 +554,22 @@ static void test_add_edit_delete(void **state)
 	assert_int_equal(components_delete(f.db, &f.actor, id, &e), BW_ENOTFOUND);
 	assert_int_equal(count(f.db, "SELECT count(*) FROM components"), 0);
 	assert_int_equal(count(f.db, "SELECT count(*) FROM audit WHERE action LIKE 'component.%'"), 4);
+	/* the hourly sweep takes the names nothing carries any more, and keeps
+	 * those in use; a name swept away comes back when it is typed again */
+	in = (struct comp_in){ .vendor = "Microsoft", .product = "Teams", .version = "1.6" };
+	assert_int_equal(components_add(f.db, &f.actor, &f.sys, &in, NULL, &e), BW_OK);
+	int64_t removed = -1;
+	assert_int_equal(components_names_sweep(f.db, &removed, &e), BW_OK);
+	assert_int_equal(removed, 1);
+	assert_int_equal(count(f.db, "SELECT count(*) FROM component_names WHERE norm_product = 'office'"), 0);
+	assert_int_equal(count(f.db, "SELECT count(*) FROM component_names n JOIN components c ON c.name_id = n.id"
+				     " WHERE n.norm_product = 'teams'"), 1);
+	in.product = "Office";
+	assert_int_equal(components_add(f.db, &f.actor, &f.sys, &in, NULL, &e), BW_OK);
+	assert_int_equal(count(f.db, "SELECT count(*) FROM component_names n JOIN components c ON c.name_id = n.id"
+				     " WHERE n.norm_product = 'office'"), 1);
+	assert_int_equal(components_names_sweep(f.db, &removed, &e), BW_OK);
+	assert_int_equal(removed, 0);
 	done(&f);
 }
 
