@@ -47,11 +47,11 @@ enum bw_err db_exec(struct db *db, const char *sql, struct bw_error *err);
  * db_step's result covers both.
  */
 struct db_stmt *db_prep(struct db *db, const char *sql);
-/* A statement whose text begins with this keeps PostgreSQL's generic plan
- * (made once for any values) though it compares a range, which otherwise
- * has it planned for its values at every run: for a range whose width
- * cannot change the plan, such as a name prefix within one organisation or
- * a subtree walked through an index under a LIMIT. */
+/* A statement whose text begins with this runs on PostgreSQL's generic
+ * plan (made once for any values) from its first run, though it compares a
+ * range, which otherwise has it planned for its values at every run: for a
+ * range whose width cannot change the plan, such as a name prefix within
+ * one organisation or a subtree walked through an index under a LIMIT. */
 #define DB_GENERIC_PLAN "/* generic plan */ "
 void db_bind_i64(struct db_stmt *st, int idx, int64_t v);    /* idx from 1 */
 void db_bind_text(struct db_stmt *st, int idx, const char *s); /* NULL binds null */

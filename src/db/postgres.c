@@ -22,10 +22,14 @@
 #define OID_INT2  21
 #define OID_INT4  23
 
+/* The session's plan_cache_mode, as last set: see plan_mode */
+enum plan_mode { PLAN_UNKNOWN, PLAN_AUTO, PLAN_GENERIC };
+
 struct pg_conn {
 	unsigned seq;       /* statement names */
 	unsigned gen;       /* bumped on reconnect: server forgot our statements */
 	int64_t changes;
+	enum plan_mode mode;
 };
 
 struct pg_blob {
@@ -45,6 +49,7 @@ struct pg_stmt {
 	struct buf *store;      /* per-parameter copies of bound values */
 	bool prepared;
 	bool custom;            /* planned for its values at every run: see needs_custom_plan */
+	bool generic;           /* begins with DB_GENERIC_PLAN: see plan_mode */
 	unsigned gen;
 	PGresult *res;
 	int next, cur;          /* next row to return; current row or -1 */
@@ -240,6 +245,7 @@ static void pg_revive(struct db *db)
 	PQreset(C(db));
 	if (PQstatus(C(db)) == CONNECTION_OK) {
 		P(db)->gen++;
+		P(db)->mode = PLAN_UNKNOWN;
 		pg_setup(db);
 	}
 }
@@ -275,6 +281,9 @@ static int pg_exec(struct db *db, const char *sql)
 		rc = -1;
 	}
 	PQclear(res);
+	/* a transaction that did not commit takes back the SETs made in it */
+	if (!strncmp(sql, "ROLLBACK", 8) || (rc && !strncmp(sql, "COMMIT", 6)))
+		P(db)->mode = PLAN_UNKNOWN;
 	return rc;
 }
 
@@ -448,6 +457,7 @@ static struct db_stmt *pg_prepare(struct db *db, const char *sql)
 	st->pgsql = buf_steal(&out);
 	st->nparams = n;
 	st->custom = needs_custom_plan(st->pgsql, n);
+	st->generic = n > 0 && !strncmp(st->pgsql, DB_GENERIC_PLAN, strlen(DB_GENERIC_PLAN));
 	st->cur = -1;
 	size_t k = n > 0 ? (size_t)n : 1;
 	st->vals = calloc(k, sizeof *st->vals);
@@ -553,6 +563,31 @@ static bool counts_changes(const char *status)
 	       !strncmp(status, "DELETE", 6) || !strncmp(status, "MERGE", 5);
 }
 
+/*
+ * PostgreSQL keeps a prepared statement's generic plan only where it
+ * estimates it no dearer than the plans made for the values; with a range
+ * in it (a name prefix of unknown width, a LIMIT of unknown size) it
+ * estimates the generic plan dear and plans every run, though the plan
+ * comes out the same: a millisecond of planning for a millisecond of work.
+ * So a DB_GENERIC_PLAN statement runs with the session's plan_cache_mode
+ * at force_generic_plan and every other statement with parameters at
+ * auto, the SET sent only when the mode must change.
+ */
+static int plan_mode(struct db *db, const struct pg_stmt *st)
+{
+	enum plan_mode want = st->generic ? PLAN_GENERIC : PLAN_AUTO;
+	if (st->nparams == 0 || P(db)->mode == want)
+		return 0;
+	PGresult *res = PQexec(C(db), want == PLAN_GENERIC ? "SET plan_cache_mode = force_generic_plan"
+							   : "SET plan_cache_mode = auto");
+	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+	if (rc)
+		pg_error(db, res);
+	PQclear(res);
+	P(db)->mode = rc ? PLAN_UNKNOWN : want;
+	return rc;
+}
+
 static int pg_step(struct db_stmt *bst)
 {
 	struct pg_stmt *st = S(bst);
@@ -567,6 +602,8 @@ static int pg_step(struct db_stmt *bst)
 				return DB_ERR;
 		}
 		if (!st->prepared && pg_do_prepare(db, st, true, NULL) != 0)
+			return DB_ERR;
+		if (plan_mode(db, st) != 0)
 			return DB_ERR;
 		PGresult *res = st->custom ? PQexecParams(C(db), st->pgsql, st->nparams, st->decl, st->vals,
 							  st->lens, st->fmts, 0)

@@ -772,8 +772,12 @@ static void search_args(struct ctx *c, struct search *s)
  *    the page's end (the whole estate checks no organisation: its count
  *    reads no table row).
  * Every shape orders by name (product then vendor, or vendor then
- * product), organisation and id. The first two keep one plan on
- * PostgreSQL whatever the prefix (the same nested loop by organisation).
+ * product), organisation and id. On PostgreSQL every shape but a large
+ * subtree keeps one plan whatever the prefix: the first two the same
+ * nested loop by organisation, the whole estate its walk of the names in
+ * their order, each name's rows from the index, stopping once the page is
+ * full. A large subtree's plan depends on how much of the estate it holds,
+ * so it is planned for its values.
  * Parameters: ?1 ?2 the name range, ?3 ?4 the path range (where no shape
  * needs it, compared as text so every number is used), ?5 ?6 limit and
  * offset, ?7 the organisation. */
@@ -786,6 +790,9 @@ static const char *search_sql(struct ctx *c, const struct search *s, bool count)
 	const char *n = names ? "n" : "c";
 	struct buf q;
 	buf_init(&q);
+	/* a subtree through the names is planned for its size; see above */
+	if (!names || !in_path)
+		buf_puts(&q, DB_GENERIC_PLAN);
 	if (names && !count && db_kind(c->db) == DB_POSTGRES) {
 		/* PostgreSQL keeps a nested loop in its outer side's order only, and
 		 * would sort every row of a name (Cisco's IOS XE has 158,000 in the
@@ -801,8 +808,6 @@ static const char *search_sql(struct ctx *c, const struct search *s, bool count)
 			   in_path ? " AND w.path >= ?3 AND w.path < ?4" : "", key, key,
 			   in_path ? "" : " AND CAST(?3 AS TEXT) <= CAST(?4 AS TEXT)");
 	} else {
-		if (!names)
-			buf_puts(&q, DB_GENERIC_PLAN);
 		buf_puts(&q, count ? "SELECT count(*) FROM (SELECT 1 FROM " : "SELECT " COMP_COLS " FROM ");
 		if (s->small)
 			buf_puts(&q, "orgs o CROSS JOIN components c");

@@ -1283,6 +1283,27 @@ static void connection_survives_restart(void **state)
 	db_close(db);
 }
 
+static const char *plan_cache_mode(struct db *db)
+{
+	static char mode[64];
+	struct db_stmt *st = db_prep(db, "SELECT current_setting('plan_cache_mode')");
+	assert_int_equal(db_step(st), DB_ROW);
+	snprintf(mode, sizeof mode, "%s", db_col_text(st, 0));
+	db_reset(st);
+	return mode;
+}
+
+/* runs the generic statement sql, then fails: its transaction rolls back */
+static enum bw_err generic_then_fail(struct db *db, void *sql, struct bw_error *err)
+{
+	struct db_stmt *st = db_prep(db, sql);
+	db_bind_i64(st, 1, 0);
+	db_bind_i64(st, 2, 20);
+	assert_int_equal(db_step(st), DB_ROW);
+	db_reset(st);
+	return bw_fail(err, BW_EINVAL, NULL, "rolled back");
+}
+
 static void range_statements_planned_per_run(void **state)
 {
 	(void)state;
@@ -1311,8 +1332,22 @@ static void range_statements_planned_per_run(void **state)
 		/* the patterns are split so that these statements do not match themselves */
 		assert_int_equal(count(db, "SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements"
 					   " WHERE statement LIKE '%n >' || '= _1 AND%'"), 0);
-		assert_true(count(db, "SELECT coalesce(sum(generic_plans), 0) FROM pg_prepared_statements"
-				      " WHERE statement LIKE '%n >' || ' _1 AND%'") > 0);
+		/* generic from its first run, not only once the server thinks it cheap */
+		assert_int_equal(count(db, "SELECT coalesce(sum(generic_plans), 0) FROM pg_prepared_statements"
+					   " WHERE statement LIKE '%n >' || ' _1 AND%' AND custom_plans = 0"), 8);
+		/* the session's mode follows the statement run, and a rolled-back
+		 * transaction that set it is not trusted to have kept it */
+		assert_string_equal(plan_cache_mode(db), "force_generic_plan");
+		struct db_stmt *st = db_prep(db, "SELECT n FROM r WHERE n = ?1");
+		db_bind_i64(st, 1, 7);
+		assert_int_equal(db_step(st), DB_ROW);
+		db_reset(st);
+		assert_string_equal(plan_cache_mode(db), "auto");
+		struct bw_error e = { 0 };
+		assert_int_equal(db_tx(db, false, generic_then_fail, (void *)sql[1], &e), BW_EINVAL);
+		assert_string_equal(plan_cache_mode(db), "auto");
+		assert_int_equal(generic_then_fail(db, (void *)sql[1], &e), BW_EINVAL);
+		assert_string_equal(plan_cache_mode(db), "force_generic_plan");
 	}
 	db_close(db);
 }
