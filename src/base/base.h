@@ -64,6 +64,7 @@ static inline void buf_putc(struct buf *b, char c)
 }
 void buf_printf(struct buf *b, const char *fmt, ...) BW_PRINTF(2, 3);
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void buf_put_i64(struct buf *b, int64_t v);   /* decimal, without printf */
 const char *buf_cstr(struct buf *b);   /* NUL-terminated view (not counted in len) */
 char *buf_steal(struct buf *b);        /* caller frees; buffer is re-initialised */
 

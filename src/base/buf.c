@@ -56,17 +56,36 @@ void buf_puts(struct buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
+/* Formatted straight into the room there is; only when it does not fit,
+ * again into more (pages format thousands of small values). */
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+	buf_reserve(b, 64);
+	size_t room = b->cap - b->len;
 	va_list ap2;
 	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
+	int n = vsnprintf(b->p + b->len, room, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		abort();
-	buf_reserve(b, (size_t)n);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	if ((size_t)n >= room) {
+		buf_reserve(b, (size_t)n);
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
+}
+
+void buf_put_i64(struct buf *b, int64_t v)
+{
+	char tmp[24], *end = tmp + sizeof tmp, *p = end;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	buf_add(b, p, (size_t)(end - p));
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)

@@ -184,16 +184,16 @@ void html_vprintf(struct buf *b, const char *fmt, va_list ap)
 			html_text(b, va_arg(ap, const char *));
 			p++;
 		} else if (*p == 'd') {
-			buf_printf(b, "%d", va_arg(ap, int));
+			buf_put_i64(b, va_arg(ap, int));
 			p++;
 		} else if (*p == 'u') {
-			buf_printf(b, "%u", va_arg(ap, unsigned));
+			buf_put_i64(b, va_arg(ap, unsigned));
 			p++;
 		} else if (p[0] == 'l' && p[1] == 'd') {
-			buf_printf(b, "%ld", va_arg(ap, long));
+			buf_put_i64(b, va_arg(ap, long));
 			p += 2;
 		} else if (p[0] == 'l' && p[1] == 'l' && p[2] == 'd') {
-			buf_printf(b, "%lld", va_arg(ap, long long));
+			buf_put_i64(b, va_arg(ap, long long));
 			p += 3;
 		} else if (p[0] == 'z' && p[1] == 'u') {
 			buf_printf(b, "%zu", va_arg(ap, size_t));

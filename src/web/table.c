@@ -46,7 +46,7 @@ void web_table_row_end(struct web_table *t)
 void web_table_cell_open(struct web_table *t)
 {
 	bool num = t->col < 64 && (t->numeric >> t->col) & 1;
-	html_printf(t->b, "<td class=\"nhsuk-table__cell%s\">", num ? " nhsuk-table__cell--numeric" : "");
+	html_raw(t->b, num ? "<td class=\"nhsuk-table__cell nhsuk-table__cell--numeric\">" : "<td class=\"nhsuk-table__cell\">");
 	t->col++;
 }
 
@@ -65,7 +65,7 @@ void web_table_cell(struct web_table *t, const char *text)
 void web_table_cell_num(struct web_table *t, int64_t v)
 {
 	web_table_cell_open(t);
-	html_printf(t->b, "%lld", (long long)v);
+	buf_put_i64(t->b, v);
 	web_table_cell_close(t);
 }
 

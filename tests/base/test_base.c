@@ -18,6 +18,22 @@ static void buf_grows_and_formats(void **state)
 	assert_int_equal(b.len, 3890);
 	assert_memory_equal(b.p + b.len - 4, "999,", 4);
 	assert_int_equal(strlen(buf_cstr(&b)), b.len);
+	/* a value longer than the room left is formatted whole */
+	char long_text[700];
+	memset(long_text, 'x', sizeof long_text - 1);
+	long_text[sizeof long_text - 1] = 0;
+	size_t before = b.len;
+	buf_printf(&b, "[%s]", long_text);
+	assert_int_equal(b.len, before + 701);
+	assert_int_equal(b.p[b.len - 1], ']');
+	assert_int_equal(strlen(buf_cstr(&b)), b.len);
+	buf_reset(&b);
+	int64_t v[] = { 0, -1, 42, INT64_MAX, INT64_MIN };
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		buf_put_i64(&b, v[i]);
+		buf_putc(&b, ' ');
+	}
+	assert_string_equal(buf_cstr(&b), "0 -1 42 9223372036854775807 -9223372036854775808 ");
 	buf_free(&b);
 }
 
