@@ -194,11 +194,17 @@ static enum bw_err names_walk(struct db *db, struct name_ref *v, size_t n, size_
 	return BW_OK;
 }
 
-/* SQLite: the names not there yet, 50 a statement */
-static enum bw_err names_add_sqlite(struct db *db, const struct name_ref *v, size_t n, struct bw_error *err)
+static int name_ref_pcmp(const void *x, const void *y)
+{
+	return name_ref_cmp(*(const struct name_ref *const *)x, *(const struct name_ref *const *)y);
+}
+
+/* SQLite: the names not there yet, 50 a statement, each given the id it
+ * was stored under (so the walk after finds nothing left to look up) */
+static enum bw_err names_add_sqlite(struct db *db, struct name_ref *v, size_t n, struct bw_error *err)
 {
 	enum { PER = 50 };
-	const struct name_ref *pend[PER];
+	struct name_ref *pend[PER];
 	size_t k = 0;
 	struct buf sql;
 	buf_init(&sql);
@@ -213,13 +219,20 @@ static enum bw_err names_add_sqlite(struct db *db, const struct name_ref *v, siz
 			buf_puts(&sql, "INSERT INTO component_names (norm_vendor, norm_product) VALUES ");
 			for (size_t j = 0; j < k; j++)
 				buf_printf(&sql, "%s(?%zu, ?%zu)", j ? ", " : "", 2 * j + 1, 2 * j + 2);
-			buf_puts(&sql, " ON CONFLICT DO NOTHING");
+			buf_puts(&sql, " ON CONFLICT DO NOTHING RETURNING id, norm_product, norm_vendor");
 			struct db_stmt *st = db_prep(db, buf_cstr(&sql));
 			for (size_t j = 0; j < k; j++) {
 				db_bind_text_kept(st, (int)(2 * j + 1), pend[j]->vendor);
 				db_bind_text_kept(st, (int)(2 * j + 2), pend[j]->product);
 			}
-			if (db_step(st) == DB_ERR)
+			int step;
+			while ((step = db_step(st)) == DB_ROW) {
+				struct name_ref key = { db_col_text(st, 2), db_col_text(st, 1), NULL }, *kp = &key;
+				struct name_ref **at = bsearch(&kp, pend, k, sizeof *pend, name_ref_pcmp);
+				if (at)
+					*(*at)->id = db_col_i64(st, 0);
+			}
+			if (step == DB_ERR)
 				rc = db_fail(db, err, "naming components");
 			k = 0;
 		}
