@@ -68,12 +68,14 @@ before(async () => {
     shortDescription: 'x', requiredAction: 'Update.', dueDate: '2099-01-24', knownRansomwareCampaignUse: 'Unknown', notes: '' }] }));
   // a component whose version no scheme can order, in one of the GP practice's systems
   const now = inst.now();
-  await inst.sql(`INSERT INTO component_names (norm_vendor, norm_product) VALUES ('acme', 'test_widget')`);
-  await inst.sql(`INSERT INTO components (org_id, system_id, vendor, product, version, norm_vendor, norm_product, ident,`
+  // the name and its row in one transaction: the server's worker removes
+  // names that no row carries, as the import's own transaction ensures
+  await inst.sql(`BEGIN; INSERT INTO component_names (norm_vendor, norm_product) VALUES ('acme', 'test_widget');`
+    + ` INSERT INTO components (org_id, system_id, vendor, product, version, norm_vendor, norm_product, ident,`
     + ` source, created_at, updated_at, name_id) SELECT s.org_id, min(s.id), 'Acme', 'Test Widget', 'nightly build', 'acme',`
     + ` 'test_widget', 'acme|test_widget|nightly build', 'test', ${now}, ${now},`
     + ` (SELECT id FROM component_names WHERE norm_product = 'test_widget') FROM systems s JOIN orgs o ON o.id = s.org_id`
-    + ` WHERE o.code = '${GP}' GROUP BY s.org_id`);
+    + ` WHERE o.code = '${GP}' GROUP BY s.org_id; COMMIT;`);
   const db = ['--db', inst.db.url];
   await inst.cliOk(['feeds', 'add', 'test-cve', '--kind', 'cve5', '--path', dir, ...db]);
   await inst.cliOk(['feeds', 'add', 'test-kev', '--kind', 'kev', '--path', kev, ...db]);
