@@ -1,5 +1,6 @@
-/* registers: puts the four registers' tables, routes and navigation
- * together, and seeds them for the demo estate in dependency order. */
+/* registers: puts the four registers' tables, routes, navigation and the
+ * hourly sweep of unused component names together, and seeds them for the
+ * demo estate in dependency order. */
 #include "registers/registers.h"
 
 #include "app/worker.h"
