@@ -417,11 +417,11 @@ static int pg_do_prepare(struct db *db, struct pg_stmt *st, bool typed, bool *la
  * over 60,000 organisations from 0.3 s into more than 1 s of index probes.
  * So a statement comparing with < or > (or LIKE) outside its literals,
  * given parameters, is run unnamed: parsed and planned with its values,
- * unless its text begins with DB_GENERIC_PLAN.
+ * unless its text begins with DB_GENERIC_PLAN (the caller checks that).
  */
 static bool needs_custom_plan(const char *sql, int nparams)
 {
-	if (nparams == 0 || !strncmp(sql, DB_GENERIC_PLAN, strlen(DB_GENERIC_PLAN)))
+	if (nparams == 0)
 		return false;
 	char quote = 0;
 	for (const char *p = sql; *p; p++) {
@@ -456,8 +456,8 @@ static struct db_stmt *pg_prepare(struct db *db, const char *sql)
 	}
 	st->pgsql = buf_steal(&out);
 	st->nparams = n;
-	st->custom = needs_custom_plan(st->pgsql, n);
 	st->generic = n > 0 && !strncmp(st->pgsql, DB_GENERIC_PLAN, strlen(DB_GENERIC_PLAN));
+	st->custom = !st->generic && needs_custom_plan(st->pgsql, n);
 	st->cur = -1;
 	size_t k = n > 0 ? (size_t)n : 1;
 	st->vals = calloc(k, sizeof *st->vals);
