@@ -1244,7 +1244,9 @@ static enum bw_err seed_tx(struct db *db, void *arg, struct bw_error *err)
 	}
 	free(ids);
 	buf_free(&sql);
-	return rc;
+	/* every name of the pools was stored; only those the systems drew stay */
+	int64_t unused;
+	return rc == BW_OK ? names_sweep_tx(db, &unused, err) : rc;
 }
 
 enum bw_err components_demo_seed(struct db *db, bool national, const char *data_dir, struct bw_error *err)

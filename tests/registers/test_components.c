@@ -573,6 +573,24 @@ static void test_add_edit_delete(void **state)
 	done(&f);
 }
 
+/* The demo's software: drawn from the feeds' real names, the identities
+ * unique in each system, and no name stored that no component carries. */
+static void test_demo_seed(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fresh(&f, "seed");
+	struct bw_error e = { 0 };
+	assert_int_equal(components_demo_seed(f.db, false, data_dir(), &e), BW_OK);
+	int64_t rows = count(f.db, "SELECT count(*) FROM components WHERE source = 'demo'");
+	assert_true(rows >= 3 * 12);
+	assert_int_equal(count(f.db, "SELECT count(*) FROM component_names n WHERE NOT EXISTS"
+				     " (SELECT 1 FROM components c WHERE c.name_id = n.id)"), 0);
+	assert_int_equal(count(f.db, "SELECT count(*) FROM components c JOIN component_names n ON n.id = c.name_id"
+				     " AND n.norm_product = c.norm_product AND n.norm_vendor = c.norm_vendor"), rows);
+	done(&f);
+}
+
 /* ---- suggestions ---- */
 
 static void test_similarity(void **state)
@@ -656,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_import_batches),
 		cmocka_unit_test(test_sbom_reimport),
 		cmocka_unit_test(test_add_edit_delete),
+		cmocka_unit_test(test_demo_seed),
 		cmocka_unit_test(test_similarity),
 		cmocka_unit_test(test_suggest),
 	};
