@@ -799,12 +799,12 @@ static enum bw_err update_sqlite(struct db *db, struct imp *im, const struct imp
  * lies (many rows a statement: six cursors opened and closed once per
  * batch, not once per row). A batch that found rows already there changes
  * those with an UPDATE each (the rows it has just added, and any the file
- * gives as they are, it finds unchanged and leaves). Neither is an upsert:
- * in a statement of many rows that can stop half done (an upsert's update
- * can, and so can a foreign key check, which components_import turns off
- * for a big import), SQLite copies each page the statement changes aside
- * first, in case it must undo the statement alone — 600 MB for a
- * 100,000-row file — while this transaction is undone whole on any error. */
+ * gives as they are, it finds unchanged and leaves). Neither is an upsert: in a statement of many rows
+ * that can stop half done (an upsert's update can, and so can a foreign
+ * key check, which components_import turns off for a big import), SQLite
+ * copies each page the statement changes aside first, in case it must undo
+ * the statement alone — 600 MB for a 100,000-row file — while this
+ * transaction is undone whole on any error. */
 static enum bw_err import_sqlite(struct db *db, struct imp *im, int64_t now, struct bw_error *err)
 {
 	struct buf sql;
