@@ -394,11 +394,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 4; i++) {
 		long n = i < 2 ? rows : (long)npm;
 		const struct run_times *t = &rt[i < 2 ? i : i + 1], *base = i % 2 ? NULL : &rt[i < 2 ? 2 : 5];
-		if (i % 2)
-			printf("| %s | %ld | %lld updated, %lld unchanged | ", what[i], n, (long long)res[i]->updated,
-			       (long long)res[i]->unchanged);
-		else
-			printf("| %s | %ld | %lld added | ", what[i], n, (long long)res[i]->added);
+		printf("| %s | %ld | %lld %s | ", what[i], n, (long long)(i % 2 ? res[i]->updated : res[i]->added),
+		       i % 2 ? "updated" : "added");
 		print_rates(t, n);
 		if (base) {
 			print_rates(base, n);

@@ -612,7 +612,6 @@ struct imp {
 	int64_t sys_ids[SYS_CACHE + 1];
 	size_t nsys;
 	struct comp_import_result *res;
-	int64_t written;          /* rows the statements added or changed */
 	struct arena *a;
 };
 
@@ -685,22 +684,14 @@ static int64_t count_in(struct db *db, const int64_t *ids, size_t n)
 		    " norm_product, ident, source, created_at, updated_at, name_id) "
 
 /* PostgreSQL's import: a later import keeps a confirmed CPE unless the file
- * gives one, and leaves a row it would not change as it was, its time too,
- * so the exposures are not matched again for it (SQLite's update_sqlite
- * writes the same rules for its rows) */
+ * gives one (SQLite's update_sqlite writes the same rule for its rows) */
 #define IMPORT_UPSERT \
 	" ON CONFLICT (system_id, ident) DO UPDATE SET vendor = excluded.vendor," \
 	" product = excluded.product, version = excluded.version," \
 	" cpe = COALESCE(excluded.cpe, components.cpe), purl = COALESCE(excluded.purl, components.purl)," \
 	" cpe_confirmed = CASE WHEN excluded.cpe IS NULL THEN components.cpe_confirmed ELSE 0 END," \
 	" norm_vendor = excluded.norm_vendor, norm_product = excluded.norm_product, name_id = excluded.name_id," \
-	" source = excluded.source, updated_at = excluded.updated_at" \
-	" WHERE (components.vendor, components.product, components.version, components.norm_vendor," \
-	" components.norm_product, components.name_id, components.source) IS DISTINCT FROM (excluded.vendor," \
-	" excluded.product, excluded.version, excluded.norm_vendor, excluded.norm_product, excluded.name_id," \
-	" excluded.source) OR components.cpe IS DISTINCT FROM COALESCE(excluded.cpe, components.cpe)" \
-	" OR components.purl IS DISTINCT FROM COALESCE(excluded.purl, components.purl)" \
-	" OR (excluded.cpe IS NOT NULL AND components.cpe_confirmed <> 0)"
+	" source = excluded.source, updated_at = excluded.updated_at"
 
 /* PostgreSQL: the rows as ten arrays beside the org, source and time */
 static const char import_pg_sql[] =
@@ -728,7 +719,7 @@ static const char *insert_sql(struct buf *sql, size_t k)
 /* PostgreSQL: the rows go as ten arrays, IMPORT_PG_ROWS a statement, so
  * the server parses and plans once for thousands of rows; a VALUES list
  * planned again for every 50 rows spent more time planning than writing. */
-static enum bw_err import_pg(struct db *db, struct imp *im, int64_t now, struct bw_error *err)
+static enum bw_err import_pg(struct db *db, const struct imp *im, int64_t now, struct bw_error *err)
 {
 	struct buf col[10];
 	for (size_t c = 0; c < BW_NELEM(col); c++)
@@ -756,8 +747,6 @@ static enum bw_err import_pg(struct db *db, struct imp *im, int64_t now, struct 
 			db_bind_textn(st, (int)c + 4, col[c].p, col[c].len);
 		if (db_step(st) == DB_ERR)
 			rc = db_fail(db, err, "importing components");
-		else
-			im->written += db_changes(db);
 	}
 	for (size_t c = 0; c < BW_NELEM(col); c++)
 		buf_free(&col[c]);
@@ -765,18 +754,15 @@ static enum bw_err import_pg(struct db *db, struct imp *im, int64_t now, struct 
 }
 
 /* SQLite: a row already there (its identity in its system) changed in
- * place, unless it would not change, as IMPORT_UPSERT would */
-static enum bw_err update_sqlite(struct db *db, struct imp *im, const struct imp_row *r, int64_t now,
+ * place, as IMPORT_UPSERT would */
+static enum bw_err update_sqlite(struct db *db, const struct imp *im, const struct imp_row *r, int64_t now,
 				 struct bw_error *err)
 {
 	struct db_stmt *st = db_prep(db, "UPDATE OR FAIL components SET vendor = ?3, product = ?4, version = ?5,"
 					 " cpe = COALESCE(?6, cpe), purl = COALESCE(?7, purl),"
 					 " cpe_confirmed = CASE WHEN ?6 IS NULL THEN cpe_confirmed ELSE 0 END,"
 					 " norm_vendor = ?8, norm_product = ?9, name_id = ?10, source = ?11, updated_at = ?12"
-					 " WHERE system_id = ?1 AND ident = ?2 AND NOT (vendor IS ?3 AND product IS ?4"
-					 " AND version IS ?5 AND cpe IS COALESCE(?6, cpe) AND purl IS COALESCE(?7, purl)"
-					 " AND (?6 IS NULL OR cpe_confirmed = 0) AND norm_vendor IS ?8 AND norm_product IS ?9"
-					 " AND name_id IS ?10 AND source IS ?11)");
+					 " WHERE system_id = ?1 AND ident = ?2");
 	db_bind_i64(st, 1, r->system_id);
 	db_bind_text_kept(st, 2, r->ident);
 	db_bind_text_kept(st, 3, r->ok.vendor);
@@ -789,23 +775,20 @@ static enum bw_err update_sqlite(struct db *db, struct imp *im, const struct imp
 	db_bind_i64(st, 10, r->name_id);
 	db_bind_text_kept(st, 11, im->source);
 	db_bind_i64(st, 12, now);
-	if (db_step(st) == DB_ERR)
-		return db_fail(db, err, "importing components");
-	im->written += db_changes(db);
-	return BW_OK;
+	return db_step(st) == DB_ERR ? db_fail(db, err, "importing components") : BW_OK;
 }
 
 /* SQLite: new rows IMPORT_BATCH a statement, the rows' text bound where it
  * lies (many rows a statement: six cursors opened and closed once per
  * batch, not once per row). A batch that found rows already there changes
- * those with an UPDATE each (the rows it has just added, and any the file
- * gives as they are, it finds unchanged and leaves). Neither is an upsert: in a statement of many rows
+ * those with an UPDATE each (the rows it has just added are written again
+ * with the same values). Neither is an upsert: in a statement of many rows
  * that can stop half done (an upsert's update can, and so can a foreign
  * key check, which components_import turns off for a big import), SQLite
  * copies each page the statement changes aside first, in case it must undo
  * the statement alone — 600 MB for a 100,000-row file — while this
  * transaction is undone whole on any error. */
-static enum bw_err import_sqlite(struct db *db, struct imp *im, int64_t now, struct bw_error *err)
+static enum bw_err import_sqlite(struct db *db, const struct imp *im, int64_t now, struct bw_error *err)
 {
 	struct buf sql;
 	buf_init(&sql);
@@ -838,15 +821,11 @@ static enum bw_err import_sqlite(struct db *db, struct imp *im, int64_t now, str
 			db_bind_i64(st, p + 12, now);
 			db_bind_i64(st, p + 13, r->name_id);
 		}
-		if (db_step(st) == DB_ERR) {
+		if (db_step(st) == DB_ERR)
 			rc = db_fail(db, err, "importing components");
-		} else if (db_changes(db) < (int64_t)k) {
-			im->written += db_changes(db);
+		else if (db_changes(db) < (int64_t)k)
 			for (size_t j = 0; j < k && rc == BW_OK; j++)
 				rc = update_sqlite(db, im, im->rows[i + j], now, err);
-		} else {
-			im->written += (int64_t)k;
-		}
 	}
 	buf_free(&sql);
 	return rc;
@@ -857,7 +836,6 @@ static enum bw_err import_tx(struct db *db, void *arg, struct bw_error *err)
 	struct imp *im = arg;
 	int64_t before = count_in(db, im->sys_ids, im->nsys);
 	int64_t now = bw_now();
-	im->written = 0;   /* run again after a serialization failure */
 	/* the rows are in name order already */
 	struct name_ref *refs = calloc(im->n ? im->n : 1, sizeof *refs);
 	if (!refs)
@@ -872,13 +850,11 @@ static enum bw_err import_tx(struct db *db, void *arg, struct bw_error *err)
 		return rc;
 	int64_t after = count_in(db, im->sys_ids, im->nsys);
 	im->res->added = after - before;
-	im->res->updated = im->written - im->res->added;
-	im->res->unchanged = (int64_t)im->n - im->written;
+	im->res->updated = (int64_t)im->n - im->res->added;
 	im->res->skipped = (int64_t)im->b->nerrs;
-	const char *summary = arena_printf(im->a, "Imported %s into %s: %lld added, %lld updated, %lld unchanged,"
-					   " %lld rows skipped", im->b->format, im->sys->name, (long long)im->res->added,
-					   (long long)im->res->updated, (long long)im->res->unchanged,
-					   (long long)im->res->skipped);
+	const char *summary = arena_printf(im->a, "Imported %s into %s: %lld added, %lld updated, %lld rows skipped",
+					   im->b->format, im->sys->name, (long long)im->res->added,
+					   (long long)im->res->updated, (long long)im->res->skipped);
 	struct audit_rec r = { im->by->user_id, im->by->email, im->sys->org_id, "component.import",
 			       arena_printf(im->a, "system:%lld", (long long)im->sys->id), summary };
 	return audit_append(db, &r, err);

@@ -99,9 +99,8 @@ struct comp_system {
 };
 enum bw_err components_system_get(struct db *db, int64_t id, struct comp_system *out);
 
-/* rows added, changed, found as they were, and refused */
 struct comp_import_result {
-	int64_t added, updated, unchanged, skipped;
+	int64_t added, updated, skipped;
 };
 
 /*

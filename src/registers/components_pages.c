@@ -621,9 +621,8 @@ static void import_form(struct ctx *c, const struct comp_system *s, const struct
 	if (res) {
 		html_raw(o, "<div class=\"nhsuk-card nhsuk-card--feature\"><div class=\"nhsuk-card__content nhsuk-card__content--feature\">"
 			    "<h2 class=\"nhsuk-card__heading nhsuk-card__heading--feature\">Import finished</h2>");
-		html_printf(o, "<p>%s: %lld added, %lld updated, %lld unchanged, %lld row%s skipped.</p>", b->format,
-			    (long long)res->added, (long long)res->updated, (long long)res->unchanged, (long long)res->skipped,
-			    res->skipped == 1 ? "" : "s");
+		html_printf(o, "<p>%s: %lld added, %lld updated, %lld row%s skipped.</p>", b->format, (long long)res->added,
+			    (long long)res->updated, (long long)res->skipped, res->skipped == 1 ? "" : "s");
 		html_printf(o, "<p><a href=\"/systems/%lld/components\">See the software in %s</a></p></div></div>",
 			    (long long)s->id, s->name);
 	}
@@ -1136,8 +1135,6 @@ static void api_sbom(struct ctx *c)
 		web_json_int(&j, res.added);
 		web_json_key(&j, "updated");
 		web_json_int(&j, res.updated);
-		web_json_key(&j, "unchanged");
-		web_json_int(&j, res.unchanged);
 		web_json_key(&j, "skipped");
 		web_json_int(&j, res.skipped);
 	}
