@@ -110,9 +110,14 @@ test('a real CycloneDX SBOM imports, and importing it again updates in place', a
   const added = Number(m[1]);
   assert.ok(added > 100);
   assert.equal(await count(), before + added);
+  const [stamped] = await inst.sql(`SELECT max(updated_at) FROM components WHERE system_id = ${sys} AND source = 'sbom'`);
+  inst.advanceClock(60);
   const again = await upload(lead, `/systems/${sys}/import`, 'fluentd.cdx.json', bom);
   assert.match(again.text, new RegExp(`0 added, ${added} updated`));
   assert.equal(await count(), before + added);
+  // every row the file lists again carries this import's time: an exposure
+  // marked fixed whose component a later import still lists is flagged
+  assert.equal(await count(`source = 'sbom' AND updated_at <= ${Number(stamped)}`), 0);
   assert.ok(await count("source = 'sbom' AND purl LIKE 'pkg:gem/%'") > 10);
 });
 
