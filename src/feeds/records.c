@@ -52,15 +52,23 @@ static bool digits(const char *s, int n)
 	return true;
 }
 
+/* the number written by two digits (checked by the caller) */
+static int two(const char *s)
+{
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* Every field is read by its fixed width: an offset of "+4354342" is
+ * refused, not multiplied out. */
 int64_t feeds_time_parse(const char *s)
 {
 	if (!s || strlen(s) < 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
 	    !digits(s + 8, 2))
 		return 0;
 	struct tm tm = { 0 };
-	tm.tm_year = atoi(s) - 1900;
-	tm.tm_mon = atoi(s + 5) - 1;
-	tm.tm_mday = atoi(s + 8);
+	tm.tm_year = two(s) * 100 + two(s + 2) - 1900;
+	tm.tm_mon = two(s + 5) - 1;
+	tm.tm_mday = two(s + 8);
 	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31)
 		return 0;
 	const char *p = s + 10;
@@ -69,22 +77,24 @@ int64_t feeds_time_parse(const char *s)
 		p++;
 		if (strlen(p) < 5 || !digits(p, 2) || p[2] != ':' || !digits(p + 3, 2))
 			return 0;
-		tm.tm_hour = atoi(p);
-		tm.tm_min = atoi(p + 3);
+		tm.tm_hour = two(p);
+		tm.tm_min = two(p + 3);
 		p += 5;
 		if (*p == ':' && digits(p + 1, 2)) {
-			tm.tm_sec = atoi(p + 1);
+			tm.tm_sec = two(p + 1);
 			p += 3;
 		}
 		if (*p == '.')
 			for (p++; isdigit((unsigned char)*p); p++)
 				;
 		if ((*p == '+' || *p == '-') && digits(p + 1, 2)) {
-			int h = atoi(p + 1), m = 0;
+			int h = two(p + 1), m = 0;
 			if (p[3] == ':' && digits(p + 4, 2))
-				m = atoi(p + 4);
+				m = two(p + 4);
 			else if (digits(p + 3, 2))
-				m = atoi(p + 3);
+				m = two(p + 3);
+			if (h > 23 || m > 59)
+				return 0;
 			off = (int64_t)(h * 3600 + m * 60) * (*p == '+' ? 1 : -1);
 		}
 	}

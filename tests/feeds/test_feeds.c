@@ -783,10 +783,29 @@ static void test_real_corpora(void **state)
 	db_close(db);
 }
 
+/* Feed dates: the forms the feeds use, and hostile ones refused (a fuzzed
+ * KEV entry's "+4354342" offset overflowed). */
+static void test_time_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(feeds_time_parse("2024-10-24"), 1729728000);
+	assert_int_equal(feeds_time_parse("2024-10-24T18:54:12Z"), 1729796052);
+	assert_int_equal(feeds_time_parse("2024-10-24T18:54:12.345Z"), 1729796052);
+	assert_int_equal(feeds_time_parse("2024-10-24T19:54:12+01:00"), 1729796052);
+	assert_int_equal(feeds_time_parse("2024-10-24T13:24:12-0530"), 1729796052);
+	const char *bad[] = { "", "2024", "2024-13-01", "2024-10-24T25:25Z", "2077-08-25 25:25+4354342",
+			      "2024-10-24T18:54+4354342", "2024-10-24T18:54+24:00", "2024-10-24T18:54+01:99",
+			      "2024-10-24T18:5", "24-10-2024" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (feeds_time_parse(bad[i]) != 0)
+			fail_msg("\"%s\" was read as a time", bad[i]);
+}
+
 int main(void)
 {
 	/* BULWARK_TEST_DB: the unit tests also run on PostgreSQL */
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_time_parse),
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_kev_incremental),
 		cmocka_unit_test(test_cve5_folder),
