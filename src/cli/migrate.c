@@ -133,25 +133,22 @@ static enum bw_err copy_table(struct db *src, struct db *dst, struct table *t, s
 	static const char *v[COPY_ROWS * MAX_COLS];
 	struct arena a;
 	arena_init(&a);
-	int n = 0, step = DB_ROW;
-	while (rc == BW_OK && step == DB_ROW) {
-		step = db_step(s);
-		if (step == DB_ROW) {
-			for (int k = 0; k < t->ncols; k++)
-				v[n * t->ncols + k] = db_col_isnull(s, k) ? NULL : arena_strdup(&a, db_col_text(s, k));
-			n++;
-		} else if (step == DB_ERR) {
-			rc = bw_fail(err, BW_EDB, NULL, "reading %s: %s", t->name, db_errmsg(src));
-		}
-		if (rc == BW_OK && n && (n == COPY_ROWS || step != DB_ROW)) {
+	int n = 0, step = DB_DONE;
+	while (rc == BW_OK && (step = db_step(s)) == DB_ROW) {
+		for (int k = 0; k < t->ncols; k++)
+			v[n * t->ncols + k] = db_col_isnull(s, k) ? NULL : arena_strdup(&a, db_col_text(s, k));
+		if (++n == COPY_ROWS) {
 			rc = flush_rows(dst, t, &ins, v, n, err);
 			n = 0;
 			arena_free(&a);
 			arena_init(&a);
 		}
 	}
-	if (step == DB_ROW)
-		db_reset(s);
+	if (rc == BW_OK && step == DB_ERR)
+		rc = bw_fail(err, BW_EDB, NULL, "reading %s: %s", t->name, db_errmsg(src));
+	if (rc == BW_OK && n)
+		rc = flush_rows(dst, t, &ins, v, n, err);
+	db_reset(s);   /* left part-read when a write failed */
 	arena_free(&a);
 	buf_free(&sel);
 	buf_free(&ins);
