@@ -28,15 +28,6 @@ async function count(where = '1 = 1') {
   return Number(n);
 }
 
-// A multipart/form-data post, as a browser sends a form with a file.
-async function upload(client, path, name, content, fields = {}) {
-  const fd = new FormData();
-  fd.append('csrf_token', client.csrf);
-  for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-  fd.append('file', new Blob([content]), name);
-  return client.request('POST', path, { body: fd });
-}
-
 before(async () => {
   inst = await createInstance('components');
   srv = inst.server;
@@ -103,7 +94,7 @@ test('a real CycloneDX SBOM imports, and importing it again updates in place', a
   const bom = readFileSync(SBOM);
   await lead.get(`/systems/${sys}/import`);
   const before = await count();
-  const r = await upload(lead, `/systems/${sys}/import`, 'fluentd.cdx.json', bom);
+  const r = await lead.upload(`/systems/${sys}/import`, 'fluentd.cdx.json', bom);
   assert.equal(r.status, 200, r.text.slice(0, 2000));
   const m = /CycloneDX 1\.7: (\d+) added, (\d+) updated/.exec(r.text);
   assert.ok(m, 'the report says what happened');
@@ -112,7 +103,7 @@ test('a real CycloneDX SBOM imports, and importing it again updates in place', a
   assert.equal(await count(), before + added);
   const [stamped] = await inst.sql(`SELECT max(updated_at) FROM components WHERE system_id = ${sys} AND source = 'sbom'`);
   inst.advanceClock(60);
-  const again = await upload(lead, `/systems/${sys}/import`, 'fluentd.cdx.json', bom);
+  const again = await lead.upload(`/systems/${sys}/import`, 'fluentd.cdx.json', bom);
   assert.match(again.text, new RegExp(`0 added, ${added} updated`));
   assert.equal(await count(), before + added);
   // every row the file lists again carries this import's time: an exposure
@@ -129,13 +120,13 @@ test('a CSV with bad rows imports nothing unless the user asks for the valid row
     + 'No Such System,Acme,Tool,1,,\n'
     + ',Calc,+cmd|\'/c calc\'!A1,2,,\n';
   const before = await count();
-  const r = await upload(lead, `/systems/${sys}/import`, 'inventory.csv', csv);
+  const r = await lead.upload(`/systems/${sys}/import`, 'inventory.csv', csv);
   assert.equal(r.status, 400);
   assert.match(r.text, /2 rows of the file have problems, so nothing was imported/);
   assert.match(r.text, /<td[^>]*>3<\/td>\s*<td[^>]*>cpe<\/td>/);
   assert.match(r.text, /No Such System/);
   assert.equal(await count(), before);
-  const p = await upload(lead, `/systems/${sys}/import`, 'inventory.csv', csv, { partial: '1' });
+  const p = await lead.upload(`/systems/${sys}/import`, 'inventory.csv', csv, { partial: '1' });
   assert.equal(p.status, 200);
   assert.match(p.text, /CSV: 3 added, 0 updated, 2 rows skipped/);
   assert.equal(await count(), before + 3);
@@ -167,7 +158,7 @@ test('hostile files get clear errors and change nothing', async () => {
     ['empty.csv', '', /Choose a file/],
   ];
   for (const [name, content, words] of cases) {
-    const r = await upload(lead, `/systems/${sys}/import`, name, content);
+    const r = await lead.upload(`/systems/${sys}/import`, name, content);
     assert.equal(r.status, 400, name);
     const errs = pageErrors(r.text);
     assert.ok(errs.some((e) => e.field === 'file' && words.test(e.message)), `${name}: ${JSON.stringify(errs)}`);

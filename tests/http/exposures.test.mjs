@@ -1,15 +1,17 @@
 // exposures: known vulnerabilities against the demo estate's inventory
 // through the real server. Two hand-made CVE records (one for the Chrome
-// 122 that several demo organisations run, in CISA's KEV; one whose range a
-// demo component's version cannot be compared with) are synced from a local
-// folder and matched by the background job. Then: the organisation's list
-// (KEV first, "cannot tell" shown, filters, CSV), the API, refusals (another
-// organisation's exposure is missing, triage by it refused, "not affected"
-// without a justification refused), triage on the page and through the API,
-// an ICS lead's decision applied to members (and refused to an organisation
-// lead), the vulnerability page and API scoped to the viewer's subtree, and
-// the CycloneDX VEX export's shape, the CSAF VEX export against the CSAF
-// schema and the VEX profile's rules, and the demo's feed sources.
+// 122 that several demo organisations run, in CISA's KEV; one whose range
+// cannot order the version of a widget the GP practice's lead imports as
+// CSV) are synced from a local folder and matched by the background job.
+// Then: the organisation's list (KEV first, "cannot tell" shown, filters,
+// CSV), the API, refusals (another organisation's exposure is missing,
+// triage by it refused, "not affected" without a justification refused),
+// triage on the page and through the API (an exposure marked fixed is
+// flagged when the same CSV is imported again), an ICS lead's decision
+// applied to members (and refused to an organisation lead), the
+// vulnerability page and API scoped to the viewer's subtree, and the
+// CycloneDX VEX export's shape, the CSAF VEX export against the CSAF schema
+// and the VEX profile's rules, and the demo's feed sources.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -25,8 +27,11 @@ const OTHER = 'RAN';        // a trust in another ICS
 const CHROME = 'CVE-2099-0001';
 const WIDGET = 'CVE-2099-0002';
 
+const WIDGET_CSV = 'vendor,product,version\r\nAcme,Test Widget,nightly build\r\n';
+
 let inst;
 let srv;
+let widgetSystem;
 let lead;
 let outsider;
 let icsLead;
@@ -66,16 +71,13 @@ before(async () => {
   writeFileSync(kev, JSON.stringify({ title: 'KEV', catalogVersion: 't', vulnerabilities: [{
     cveID: CHROME, vendorProject: 'Google', product: 'Chrome', vulnerabilityName: 'Chrome test flaw', dateAdded: '2099-01-03',
     shortDescription: 'x', requiredAction: 'Update.', dueDate: '2099-01-24', knownRansomwareCampaignUse: 'Unknown', notes: '' }] }));
-  // a component whose version no scheme can order, in one of the GP practice's systems
-  const now = inst.now();
-  // the name and its row in one transaction: the server's worker removes
-  // names that no row carries, as the import's own transaction ensures
-  await inst.sql(`BEGIN; INSERT INTO component_names (norm_vendor, norm_product) VALUES ('acme', 'test_widget');`
-    + ` INSERT INTO components (org_id, system_id, vendor, product, version, norm_vendor, norm_product, ident,`
-    + ` source, created_at, updated_at, name_id) SELECT s.org_id, min(s.id), 'Acme', 'Test Widget', 'nightly build', 'acme',`
-    + ` 'test_widget', 'acme|test_widget|nightly build', 'test', ${now}, ${now},`
-    + ` (SELECT id FROM component_names WHERE norm_product = 'test_widget') FROM systems s JOIN orgs o ON o.id = s.org_id`
-    + ` WHERE o.code = '${GP}' GROUP BY s.org_id; COMMIT;`);
+  lead = srv.client();
+  await lead.signInFull(demoEmail('org_lead', GP), PASSWORD);
+  // a component whose version no scheme can order, imported into one of the
+  // GP practice's systems as its lead would
+  widgetSystem = await sqlOne(`SELECT min(s.id) FROM systems s JOIN orgs o ON o.id = s.org_id WHERE o.code = '${GP}'`);
+  const imported = await lead.upload(`/systems/${widgetSystem}/import`, 'widget.csv', WIDGET_CSV);
+  assert.match(imported.text, /1 added, 0 updated/);
   const db = ['--db', inst.db.url];
   await inst.cliOk(['feeds', 'add', 'test-cve', '--kind', 'cve5', '--path', dir, ...db]);
   await inst.cliOk(['feeds', 'add', 'test-kev', '--kind', 'kev', '--path', kev, ...db]);
@@ -90,8 +92,6 @@ before(async () => {
     await inst.cliOk(['worker', '--once', ...db]);
     await new Promise((r) => setTimeout(r, 500));
   }
-  lead = srv.client();
-  await lead.signInFull(demoEmail('org_lead', GP), PASSWORD);
   outsider = srv.client();
   await outsider.signInFull(demoEmail('org_lead', OTHER), PASSWORD);
   icsLead = srv.client();
@@ -187,8 +187,11 @@ test('triage through the API, and the list API', async () => {
   // marked fixed, then the inventory is imported again at the same version: flagged
   const fixed = await api.request('POST', `/api/v1/exposures/${id}/triage`, { json: { state: 'fixed' } });
   assert.equal(fixed.json().data.fixed_but_present, false);
-  await inst.sql(`UPDATE components SET updated_at = updated_at + 100000 WHERE id = (SELECT component_id FROM exposures WHERE id = ${id})`);
+  inst.advanceClock(60);
+  const again = await lead.upload(`/systems/${widgetSystem}/import`, 'widget.csv', WIDGET_CSV);
+  assert.match(again.text, /0 added, 1 updated/);
   assert.equal((await api.get(`/api/v1/exposures/${id}`)).json().data.fixed_but_present, true);
+  assert.match((await lead.get(`/exposures/${id}`)).text, /Marked fixed, still in the inventory/);
   const list = await api.get('/api/v1/exposures?limit=100');
   assert.equal(list.status, 200);
   const items = list.json().data;

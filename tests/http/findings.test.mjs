@@ -42,13 +42,6 @@ async function sqlOne(q) {
   return (await inst.sql(q))[0];
 }
 
-async function upload(client, path, name, content) {
-  const fd = new FormData();
-  fd.append('csrf_token', client.csrf);
-  fd.append('file', new Blob([content]), name);
-  return client.request('POST', path, { body: fd });
-}
-
 async function enrolled(email) {
   const c = srv.client();
   const r = await c.signIn(email, PASSWORD);
@@ -105,7 +98,7 @@ test('an uploaded EVTX file is scanned in the background and its finding appears
   const page = await lead.get(`/orgs/${GP}/findings/upload`);
   assert.equal(page.status, 200);
   const evtx = readFileSync(`${GRIXBA}.evtx`);
-  const r = await upload(lead, `/orgs/${GP}/findings/upload`, 'grixba.evtx', evtx);
+  const r = await lead.upload(`/orgs/${GP}/findings/upload`, 'grixba.evtx', evtx);
   assert.equal(r.status, 303, r.text.slice(0, 500));
   let state;
   for (let i = 0; i < 120; i++) {
@@ -125,12 +118,12 @@ test('an uploaded EVTX file is scanned in the background and its finding appears
   // nothing of the file is left in the database once scanned
   assert.equal(await sqlOne('SELECT count(*) FROM event_upload_chunks'), '0');
   // an empty upload is refused with a message next to the field
-  const empty = await upload(lead, `/orgs/${GP}/findings/upload`, 'empty.evtx', '');
+  const empty = await lead.upload(`/orgs/${GP}/findings/upload`, 'empty.evtx', '');
   assert.equal(empty.status, 400);
   assert.equal(pageErrors(empty.text)[0].field, 'file');
   // someone else's organisation: not found, nothing stored
   const before = await sqlOne('SELECT count(*) FROM event_uploads');
-  const other = await upload(outsider, `/orgs/${GP}/findings/upload`, 'x.evtx', evtx);
+  const other = await outsider.upload(`/orgs/${GP}/findings/upload`, 'x.evtx', evtx);
   assert.equal(other.status, 404);
   assert.equal(await sqlOne('SELECT count(*) FROM event_uploads'), before);
 });

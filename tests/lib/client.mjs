@@ -83,6 +83,15 @@ export class Client {
     return this.request('POST', path, { ...opts, form: pairs });
   }
 
+  // A multipart/form-data post, as a browser sends a form with a file.
+  upload(path, name, content, fields = {}) {
+    const fd = new FormData();
+    fd.append('csrf_token', this.csrf);
+    for (const [k, v] of Object.entries(fields)) fd.append(k, v);
+    fd.append('file', new Blob([content]), name);
+    return this.request('POST', path, { body: fd });
+  }
+
   // Fetches a signed-in page so this.csrf holds the current session's token.
   async refreshCsrf(path = '/profile') {
     const r = await this.get(path);
