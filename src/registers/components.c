@@ -683,8 +683,7 @@ static int64_t count_in(struct db *db, const int64_t *ids, size_t n)
 #define INSERT_COLS " INTO components (org_id, system_id, vendor, product, version, cpe, purl, norm_vendor," \
 		    " norm_product, ident, source, created_at, updated_at, name_id) "
 
-/* PostgreSQL's import: a later import keeps a confirmed CPE unless the file
- * gives one (SQLite's update_sqlite writes the same rule for its rows) */
+/* A later import keeps a confirmed CPE unless the file gives one. */
 #define IMPORT_UPSERT \
 	" ON CONFLICT (system_id, ident) DO UPDATE SET vendor = excluded.vendor," \
 	" product = excluded.product, version = excluded.version," \
@@ -700,8 +699,8 @@ static const char import_pg_sql[] =
 		    " ?12::text[], ?13::bigint[]) WITH ORDINALITY AS t(s, v, p, ver, c, u, nv, np, i, nm, n)"
 		    " ORDER BY t.n" IMPORT_UPSERT;
 
-/* SQLite: k rows of IMPORT_COLS parameters each; a row already there is
- * left for import_sqlite's UPDATE */
+/* SQLite: k rows of IMPORT_COLS parameters each; with k > 1 a row already
+ * there is left alone (import_sqlite changes it by itself after) */
 static const char *insert_sql(struct buf *sql, size_t k)
 {
 	buf_reset(sql);
@@ -712,7 +711,7 @@ static const char *insert_sql(struct buf *sql, size_t k)
 			   j ? ", " : "", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10,
 			   p + 11, p + 12, p + 12, p + 13);
 	}
-	buf_puts(sql, " ON CONFLICT (system_id, ident) DO NOTHING");
+	buf_puts(sql, k > 1 ? " ON CONFLICT (system_id, ident) DO NOTHING" : IMPORT_UPSERT);
 	return buf_cstr(sql);
 }
 
@@ -753,45 +752,40 @@ static enum bw_err import_pg(struct db *db, const struct imp *im, int64_t now, s
 	return rc;
 }
 
-/* SQLite: a row already there (its identity in its system) changed in
- * place, as IMPORT_UPSERT would */
-static enum bw_err update_sqlite(struct db *db, const struct imp *im, const struct imp_row *r, int64_t now,
-				 struct bw_error *err)
+/* SQLite: row r's values as parameters p + 1 ... p + IMPORT_COLS */
+static void bind_row(struct db_stmt *st, int p, const struct imp *im, const struct imp_row *r, int64_t now)
 {
-	struct db_stmt *st = db_prep(db, "UPDATE OR FAIL components SET vendor = ?3, product = ?4, version = ?5,"
-					 " cpe = COALESCE(?6, cpe), purl = COALESCE(?7, purl),"
-					 " cpe_confirmed = CASE WHEN ?6 IS NULL THEN cpe_confirmed ELSE 0 END,"
-					 " norm_vendor = ?8, norm_product = ?9, name_id = ?10, source = ?11, updated_at = ?12"
-					 " WHERE system_id = ?1 AND ident = ?2");
-	db_bind_i64(st, 1, r->system_id);
-	db_bind_text_kept(st, 2, r->ident);
-	db_bind_text_kept(st, 3, r->ok.vendor);
-	db_bind_text_kept(st, 4, r->ok.product);
-	db_bind_text_kept(st, 5, r->ok.version);
-	db_bind_text_kept(st, 6, r->ok.cpe);
-	db_bind_text_kept(st, 7, r->ok.purl);
-	db_bind_text_kept(st, 8, r->ok.norm_vendor);
-	db_bind_text_kept(st, 9, r->ok.norm_product);
-	db_bind_i64(st, 10, r->name_id);
-	db_bind_text_kept(st, 11, im->source);
-	db_bind_i64(st, 12, now);
-	return db_step(st) == DB_ERR ? db_fail(db, err, "importing components") : BW_OK;
+	db_bind_i64(st, p + 1, im->sys->org_id);
+	db_bind_i64(st, p + 2, r->system_id);
+	db_bind_text_kept(st, p + 3, r->ok.vendor);
+	db_bind_text_kept(st, p + 4, r->ok.product);
+	db_bind_text_kept(st, p + 5, r->ok.version);
+	db_bind_text_kept(st, p + 6, r->ok.cpe);
+	db_bind_text_kept(st, p + 7, r->ok.purl);
+	db_bind_text_kept(st, p + 8, r->ok.norm_vendor);
+	db_bind_text_kept(st, p + 9, r->ok.norm_product);
+	db_bind_text_kept(st, p + 10, r->ident);
+	db_bind_text_kept(st, p + 11, im->source);
+	db_bind_i64(st, p + 12, now);
+	db_bind_i64(st, p + 13, r->name_id);
 }
 
 /* SQLite: new rows IMPORT_BATCH a statement, the rows' text bound where it
  * lies (many rows a statement: six cursors opened and closed once per
- * batch, not once per row). A batch that found rows already there changes
- * those with an UPDATE each (the rows it has just added are written again
- * with the same values). Neither is an upsert: in a statement of many rows
- * that can stop half done (an upsert's update can, and so can a foreign
- * key check, which components_import turns off for a big import), SQLite
- * copies each page the statement changes aside first, in case it must undo
- * the statement alone — 600 MB for a 100,000-row file — while this
- * transaction is undone whole on any error. */
+ * batch, not once per row). A batch that found rows already there writes
+ * each of its rows again as an upsert of its own (the rows it has just
+ * added get the same values again). Not an upsert of many rows: a
+ * statement of many rows that can stop half done (an upsert's update can,
+ * and so can a foreign key check, which components_import turns off for a
+ * big import) makes SQLite copy each page the statement changes aside
+ * first, in case it must undo the statement alone — 600 MB for a
+ * 100,000-row file — while this transaction is undone whole on any error. */
 static enum bw_err import_sqlite(struct db *db, const struct imp *im, int64_t now, struct bw_error *err)
 {
-	struct buf sql;
+	struct buf sql, one_sql;
 	buf_init(&sql);
+	buf_init(&one_sql);
+	insert_sql(&one_sql, 1);
 	size_t batch = IMPORT_BATCH, sql_k = 0;
 	struct db_stmt *st = NULL;
 	enum bw_err rc = BW_OK;
@@ -804,30 +798,20 @@ static enum bw_err import_sqlite(struct db *db, const struct imp *im, int64_t no
 			insert_sql(&sql, sql_k = k);
 			st = db_prep(db, buf_cstr(&sql));
 		}
-		for (size_t j = 0; j < k; j++) {
-			const struct imp_row *r = im->rows[i + j];
-			int p = (int)(j * IMPORT_COLS);
-			db_bind_i64(st, p + 1, im->sys->org_id);
-			db_bind_i64(st, p + 2, r->system_id);
-			db_bind_text_kept(st, p + 3, r->ok.vendor);
-			db_bind_text_kept(st, p + 4, r->ok.product);
-			db_bind_text_kept(st, p + 5, r->ok.version);
-			db_bind_text_kept(st, p + 6, r->ok.cpe);
-			db_bind_text_kept(st, p + 7, r->ok.purl);
-			db_bind_text_kept(st, p + 8, r->ok.norm_vendor);
-			db_bind_text_kept(st, p + 9, r->ok.norm_product);
-			db_bind_text_kept(st, p + 10, r->ident);
-			db_bind_text_kept(st, p + 11, im->source);
-			db_bind_i64(st, p + 12, now);
-			db_bind_i64(st, p + 13, r->name_id);
-		}
+		for (size_t j = 0; j < k; j++)
+			bind_row(st, (int)(j * IMPORT_COLS), im, im->rows[i + j], now);
 		if (db_step(st) == DB_ERR)
 			rc = db_fail(db, err, "importing components");
 		else if (db_changes(db) < (int64_t)k)
-			for (size_t j = 0; j < k && rc == BW_OK; j++)
-				rc = update_sqlite(db, im, im->rows[i + j], now, err);
+			for (size_t j = 0; j < k && rc == BW_OK; j++) {
+				struct db_stmt *one = db_prep(db, buf_cstr(&one_sql));
+				bind_row(one, 0, im, im->rows[i + j], now);
+				if (db_step(one) == DB_ERR)
+					rc = db_fail(db, err, "importing components");
+			}
 	}
 	buf_free(&sql);
+	buf_free(&one_sql);
 	return rc;
 }
 
