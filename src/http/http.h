@@ -52,7 +52,7 @@ typedef void (*http_handler_fn)(struct http_req *req, struct http_resp *resp, vo
 struct http_config {
 	const char *listen;           /* address, default 127.0.0.1 */
 	int port;                     /* 0 picks a free port; http_server_port() tells */
-	int threads;                  /* pool size; default 4 per core */
+	int threads;                  /* handler threads; default 2 per core */
 	const char *tls_cert_pem;     /* file contents, both or neither */
 	const char *tls_key_pem;
 	/* true if the request carries credentials (session cookie or bearer),
@@ -61,8 +61,8 @@ struct http_config {
 	http_handler_fn handler;
 	void *udata;
 	/* true for requests whose handler does slow CPU work (password hashing):
-	 * they run on a small worker pool while their connection is suspended,
-	 * so the request threads stay free for everyone else */
+	 * they run on a small pool of their own, so the handler threads stay
+	 * free for everyone else */
 	bool (*offload)(struct http_req *req);
 	int workers;                  /* size of that pool; default 2 */
 };

@@ -800,7 +800,7 @@ static const char *search_sql(struct ctx *c, const struct search *s, bool count)
 		 * the page's end, and only the page's rows are read and joined */
 		buf_printf(&q, "SELECT " COMP_COLS " FROM (SELECT n.%s AS k1, n.%s AS k2, x.org_id, x.id"
 			       " FROM component_names n CROSS JOIN LATERAL (SELECT c.org_id, c.id FROM components c%s"
-			       " WHERE c.name_id = n.id%s ORDER BY c.org_id, c.id LIMIT ?5 + ?6) x"
+			       " WHERE c.name_id = n.id%s ORDER BY c.org_id, c.id LIMIT CAST(?5 AS BIGINT) + ?6) x"
 			       " WHERE n.%s >= ?1 AND n.%s < ?2%s ORDER BY 1, 2, 3, 4 LIMIT ?5 OFFSET ?6) p"
 			       " JOIN components c ON c.id = p.id JOIN orgs o ON o.id = c.org_id"
 			       " JOIN systems s ON s.id = c.system_id ORDER BY p.k1, p.k2, p.org_id, p.id",
