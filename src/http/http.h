@@ -52,7 +52,7 @@ typedef void (*http_handler_fn)(struct http_req *req, struct http_resp *resp, vo
 struct http_config {
 	const char *listen;           /* address, default 127.0.0.1 */
 	int port;                     /* 0 picks a free port; http_server_port() tells */
-	int threads;                  /* handler threads; default 2 per core */
+	int threads;                  /* handler threads; default one more than the cores */
 	const char *tls_cert_pem;     /* file contents, both or neither */
 	const char *tls_key_pem;
 	/* true if the request carries credentials (session cookie or bearer),
