@@ -405,11 +405,41 @@ static enum bw_err tx_nested(struct db *db, tx_fn fn, void *arg, struct bw_error
 	return rc;
 }
 
+/* One try of a transaction: BEGIN, fn, COMMIT, or ROLLBACK on any error. */
+static enum bw_err tx_attempt(struct db *db, enum tx_mode mode, tx_fn fn, void *arg, struct bw_error *e)
+{
+	if (db->ops->exec(db, tx_begin_sql(db, mode)) != 0) {
+		enum bw_err rc = db_fail(db, e, "begin");
+		tx_rollback(db);
+		return rc;
+	}
+	db->tx_depth = 1;
+	db->sp_seq = 0;
+	enum bw_err rc = fn(db, arg, e);
+	db->tx_depth = 0;
+	if (rc == BW_OK && db->ops->txstate(db) == DB_TX_FAILED) {
+		/* fn ignored a failed statement: PostgreSQL would turn COMMIT
+		 * into a silent rollback */
+		rc = bw_fail(e, db_errcode(db), "", "transaction aborted by an earlier error: %s", db->errmsg);
+	}
+	if (rc == BW_OK) {
+		if (db->ops->exec(db, "COMMIT") == 0)
+			return BW_OK;
+		rc = db_fail(db, e, "commit");
+	}
+	tx_rollback(db);
+	return rc;
+}
+
 static enum bw_err tx_run(struct db *db, enum tx_mode mode, tx_fn fn, void *arg,
 			  struct bw_error *err)
 {
 	if (db->tx_depth > 0)
 		return tx_nested(db, fn, arg, err);
+	/* SQLite: a write transaction waits its turn among this process's
+	 * writers (see sqlite.c); a deferred one reads first and meets the
+	 * lock only if it writes */
+	bool turn = db->kind == DB_SQLITE && mode != TX_DEFERRED;
 	int64_t start = bw_now_ms();
 	struct bw_error e;
 	enum bw_err rc = BW_EDB;
@@ -421,32 +451,16 @@ static enum bw_err tx_run(struct db *db, enum tx_mode mode, tx_fn fn, void *arg,
 		}
 		bw_error_clear(&e);
 		db->retryable = false;
-		if (db->ops->exec(db, tx_begin_sql(db, mode)) != 0) {
-			rc = db_fail(db, &e, "begin");
-			tx_rollback(db);
-			if (db->retryable)
-				continue;
-			break;
-		}
-		db->tx_depth = 1;
-		db->sp_seq = 0;
-		rc = fn(db, arg, &e);
-		db->tx_depth = 0;
-		if (rc == BW_OK && db->ops->txstate(db) == DB_TX_FAILED) {
-			/* fn ignored a failed statement: PostgreSQL would turn
-			 * COMMIT into a silent rollback */
-			rc = bw_fail(&e, db_errcode(db), "",
-				     "transaction aborted by an earlier error: %s", db->errmsg);
-		}
+		if (turn)
+			db_sqlite_turn_take();
+		rc = tx_attempt(db, mode, fn, arg, &e);
+		if (turn)
+			db_sqlite_turn_give();
 		if (rc == BW_OK) {
-			if (db->ops->exec(db, "COMMIT") == 0) {
-				if (err)
-					bw_error_clear(err);
-				return BW_OK;
-			}
-			rc = db_fail(db, &e, "commit");
+			if (err)
+				bw_error_clear(err);
+			return BW_OK;
 		}
-		tx_rollback(db);
 		if (!db->retryable)
 			break;
 	}

@@ -74,6 +74,10 @@ void db_set_error(struct db *db, enum bw_err code, bool retry, const char *fmt, 
 uint32_t db_jitter(void);
 
 enum bw_err db_sqlite_open(struct db *db, const char *path, struct bw_error *err);
+/* SQLite's writers of this process in arrival order: each write transaction
+ * (and each write statement outside one) takes its turn first. */
+void db_sqlite_turn_take(void);
+void db_sqlite_turn_give(void);
 enum bw_err db_pg_open(struct db *db, const char *url, struct bw_error *err);
 
 /* The PostgreSQL rewrite of ?N placeholders to $N; exposed for tests. */

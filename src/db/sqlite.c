@@ -16,6 +16,44 @@
 
 #define SQLITE_BUSY_MS 5000
 
+/*
+ * The writers' turn. SQLite lets one connection write at a time, and one
+ * waiting for the lock polls it, sleeping longer and longer between polls:
+ * a job writing transaction after transaction (an exposure run, a big
+ * import) took the lock again at once after each commit, and a request's
+ * write beside it waited out the 5 s busy timeout and failed. Writers of
+ * one process take a ticket instead and write in the order they came, so a
+ * request waits for one of the job's transactions at most. (Other
+ * processes — the CLI, `bulwark worker` — still meet at SQLite's lock.)
+ */
+static pthread_mutex_t turn_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t turn_cv = PTHREAD_COND_INITIALIZER;
+static uint64_t turn_next, turn_now;
+/* a thread writing through a second connection inside its own turn meets
+ * SQLite's lock as before, and does not wait for itself */
+static _Thread_local int turn_held;
+
+void db_sqlite_turn_take(void)
+{
+	if (turn_held++)
+		return;
+	pthread_mutex_lock(&turn_mu);
+	uint64_t mine = turn_next++;
+	while (turn_now != mine)
+		pthread_cond_wait(&turn_cv, &turn_mu);
+	pthread_mutex_unlock(&turn_mu);
+}
+
+void db_sqlite_turn_give(void)
+{
+	if (--turn_held)
+		return;
+	pthread_mutex_lock(&turn_mu);
+	turn_now++;
+	pthread_cond_broadcast(&turn_cv);
+	pthread_mutex_unlock(&turn_mu);
+}
+
 struct sq_stmt {
 	struct db_stmt base;    /* first: db.c sees only this */
 	sqlite3_stmt *s;
@@ -258,7 +296,16 @@ static void sq_bind_null(struct db_stmt *st, int idx)
 
 static int sq_step(struct db_stmt *st)
 {
-	int rc = sqlite3_step(S(st)->s);
+	/* a write outside a transaction takes its turn for the statement's
+	 * run (one with RETURNING holds the lock until it is reset: a writer
+	 * after it waits that moment at SQLite's lock) */
+	sqlite3_stmt *s = S(st)->s;
+	bool turn = !sqlite3_stmt_busy(s) && sqlite3_get_autocommit(H(st->db)) && !sqlite3_stmt_readonly(s);
+	if (turn)
+		db_sqlite_turn_take();
+	int rc = sqlite3_step(s);
+	if (turn)
+		db_sqlite_turn_give();
 	if (rc == SQLITE_ROW)
 		return DB_ROW;
 	if (rc == SQLITE_DONE) {

@@ -1086,6 +1086,92 @@ static void backup_while_writing(void **state)
 	db_close(db);
 }
 
+/* A job writing transaction after transaction (an exposure run, a big
+ * import) and a request's writes beside it, in one process: each request
+ * write waits for one of the job's transactions, not for the busy timeout
+ * while the job takes the lock again and again. */
+struct job {
+	const char *url;
+	int stop;
+	int txs;
+	int errors;
+};
+
+static enum bw_err job_fn(struct db *db, void *arg, struct bw_error *err)
+{
+	(void)arg;
+	for (int i = 0; i < 5000; i++) {
+		struct db_stmt *st = db_prep(db, "INSERT INTO job_rows (n) VALUES (?1)");
+		db_bind_i64(st, 1, i);
+		if (db_step(st) != DB_DONE)
+			return db_fail(db, err, "job");
+	}
+	return BW_OK;
+}
+
+static void *job_thread(void *arg)
+{
+	struct job *j = arg;
+	struct db *db;
+	struct bw_error err = { 0 };
+	if (db_open(&db, j->url, &err) != BW_OK) {
+		j->errors++;
+		return NULL;
+	}
+	while (!__atomic_load_n(&j->stop, __ATOMIC_ACQUIRE)) {
+		if (db_tx(db, true, job_fn, NULL, &err) == BW_OK)
+			__atomic_add_fetch(&j->txs, 1, __ATOMIC_RELEASE);
+		else
+			j->errors++;
+	}
+	db_close(db);
+	return NULL;
+}
+
+static enum bw_err touch_fn(struct db *db, void *arg, struct bw_error *err)
+{
+	(void)arg;
+	return db_exec(db, "UPDATE touched SET n = n + 1", err);
+}
+
+static void writes_beside_a_busy_job(void **state)
+{
+	(void)state;
+	char url[512];
+	struct db *db = fresh_db("turn", url, sizeof url);
+	migrate1(db, "t/turn", "CREATE TABLE job_rows (id {{ID}}, n {{INT}} NOT NULL);"
+		 "CREATE TABLE touched (id {{ID}}, n {{INT}} NOT NULL); INSERT INTO touched (n) VALUES (0)");
+	struct job j = { .url = url };
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, job_thread, &j), 0);
+	while (__atomic_load_n(&j.txs, __ATOMIC_ACQUIRE) < 3 && !j.errors)
+		usleep(1000);
+	struct bw_error err = { 0 };
+	int64_t worst = 0;
+	int failed = 0;
+	for (int i = 0; i < 20; i++) {
+		int64_t t0 = bw_now_ms();
+		/* a statement on its own (a session's last sight), and a transaction */
+		if (i % 2) {
+			struct db_stmt *st = db_prep(db, "UPDATE touched SET n = n + 1");
+			failed += db_step(st) != DB_DONE;
+		} else {
+			failed += db_tx(db, true, touch_fn, NULL, &err) != BW_OK;
+		}
+		int64_t ms = bw_now_ms() - t0;
+		worst = ms > worst ? ms : worst;
+	}
+	__atomic_store_n(&j.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	fprintf(stderr, "# the job committed %d transactions; the longest a write beside it took: %lld ms\n",
+		__atomic_load_n(&j.txs, __ATOMIC_ACQUIRE), (long long)worst);
+	assert_int_equal(j.errors, 0);
+	assert_int_equal(failed, 0);
+	assert_int_equal(count(db, "SELECT n FROM touched"), 20);
+	assert_true(worst < 1000);
+	db_close(db);
+}
+
 static off_t file_size(const char *path)
 {
 	struct stat st;
@@ -1374,6 +1460,7 @@ int main(void)
 		cmocka_unit_test(bad_sql_and_bad_urls),
 		cmocka_unit_test(connection_survives_restart),
 		cmocka_unit_test(range_statements_planned_per_run),
+		cmocka_unit_test(writes_beside_a_busy_job),
 	};
 	/* the backend is named by BULWARK_TEST_DB (see the file head) */
 	fprintf(stderr, "# backend: %s\n", on_pg() ? "postgresql" : "sqlite");
