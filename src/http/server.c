@@ -372,14 +372,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 
+	if (p->state == P_WORKING) {
+		/* called again before the handler has finished: suspended again
+		 * (its thread resumes the connection under the same lock once the
+		 * response is ready), never left running with no response */
+		pthread_mutex_lock(&s->mu);
+		bool working = p->state == P_WORKING;
+		if (working)
+			MHD_suspend_connection(c);
+		pthread_mutex_unlock(&s->mu);
+		if (working)
+			return MHD_YES;
+	}
 	if (p->state == P_DONE) {
 		enum MHD_Result ret = queue(c, &p->resp);
 		buf_free(&p->resp.body);
 		buf_free(&p->resp.headers);
 		return ret;
 	}
-	if (p->state == P_WORKING)
-		return MHD_YES;   /* woken early: the worker has not finished */
 	if (p->refuse)
 		return refuse(c, p->refuse, p->refuse_msg);
 
@@ -449,8 +459,10 @@ static void *pool_main(void *arg)
 		buf_init(&p->resp.body);
 		buf_init(&p->resp.headers);
 		s->cfg.handler(&p->req, &p->resp, s->cfg.udata);
+		pthread_mutex_lock(&s->mu);
 		p->state = P_DONE;
 		MHD_resume_connection(p->conn);
+		pthread_mutex_unlock(&s->mu);
 	}
 }
 
@@ -475,6 +487,20 @@ static void pool_join(struct pool *pool)
 		pthread_join(pool->threads[i], NULL);
 	free(pool->threads);
 	pthread_cond_destroy(&pool->cv);
+}
+
+/* The pools finish what is queued (a request arriving now is refused),
+ * then their threads exit. */
+static void pools_stop(struct http_server *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	pthread_cond_broadcast(&s->requests.cv);
+	pthread_cond_broadcast(&s->slow.cv);
+	pthread_mutex_unlock(&s->mu);
+	pool_join(&s->requests);
+	pool_join(&s->slow);
+	pthread_mutex_destroy(&s->mu);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -542,22 +568,25 @@ enum bw_err http_server_start(struct http_server **out, const struct http_config
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem },
 		{ MHD_OPTION_END, 0, NULL },
 	};
+	/* the pools first: a request may arrive as soon as the daemon runs */
+	pthread_mutex_init(&s->mu, NULL);
+	int handlers = cfg->threads > 0 ? (cfg->threads > MAX_POOL ? MAX_POOL : cfg->threads) : cores + 1;
+	int slow = cfg->workers > 0 ? (cfg->workers > MAX_POOL ? MAX_POOL : cfg->workers) : 2;
+	if (!pool_start(s, &s->requests, handlers) || !pool_start(s, &s->slow, slow)) {
+		pools_stop(s);
+		free(s);
+		return bw_fail(err, BW_EINTERNAL, NULL, "cannot start the request threads");
+	}
 	s->d = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
 				MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!s->d) {
+		pools_stop(s);
 		free(s);
 		return bw_fail(err, BW_EIO, "port", "could not listen on %s port %d (in use, or TLS files not valid)",
 			       listen, cfg->port);
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : cfg->port;
-	pthread_mutex_init(&s->mu, NULL);
-	int handlers = cfg->threads > 0 ? (cfg->threads > MAX_POOL ? MAX_POOL : cfg->threads) : cores + 1;
-	int slow = cfg->workers > 0 ? (cfg->workers > MAX_POOL ? MAX_POOL : cfg->workers) : 2;
-	if (!pool_start(s, &s->requests, handlers) || !pool_start(s, &s->slow, slow)) {
-		http_server_stop(s);
-		return bw_fail(err, BW_EINTERNAL, NULL, "cannot start the request threads");
-	}
 	*out = s;
 	return BW_OK;
 }
@@ -571,17 +600,8 @@ void http_server_stop(struct http_server *s)
 {
 	if (!s)
 		return;
-	/* suspended connections must be resumed before the daemon stops: the
-	 * pools finish what is queued (a request arriving now is refused), then
-	 * their threads exit */
-	pthread_mutex_lock(&s->mu);
-	s->stopping = true;
-	pthread_cond_broadcast(&s->requests.cv);
-	pthread_cond_broadcast(&s->slow.cv);
-	pthread_mutex_unlock(&s->mu);
-	pool_join(&s->requests);
-	pool_join(&s->slow);
+	/* suspended connections must be resumed before the daemon stops */
+	pools_stop(s);
 	MHD_stop_daemon(s->d);
-	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
