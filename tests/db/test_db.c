@@ -972,8 +972,12 @@ static void job_leases_and_retries(void **state)
 
 /* ---- SQLite backup and restore ---- */
 
+/* A thread committing transactions of fn (pair_fn unless told) until
+ * stop; pairs counts the commits. */
 struct writer {
 	const char *url;
+	enum bw_err (*fn)(struct db *db, void *arg, struct bw_error *err);
+	bool immediate;
 	volatile int stop;
 	int pairs;
 	int errors;
@@ -1002,7 +1006,7 @@ static void *writer_thread(void *p)
 		return NULL;
 	}
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
-		if (db_tx(db, false, pair_fn, w, &err) == BW_OK)
+		if (db_tx(db, w->immediate, w->fn ? w->fn : pair_fn, w, &err) == BW_OK)
 			__atomic_add_fetch(&w->pairs, 1, __ATOMIC_RELEASE);
 		else
 			w->errors++;
@@ -1090,13 +1094,6 @@ static void backup_while_writing(void **state)
  * import) and a request's writes beside it, in one process: each request
  * write waits for one of the job's transactions, not for the busy timeout
  * while the job takes the lock again and again. */
-struct job {
-	const char *url;
-	int stop;
-	int txs;
-	int errors;
-};
-
 static enum bw_err job_fn(struct db *db, void *arg, struct bw_error *err)
 {
 	(void)arg;
@@ -1107,25 +1104,6 @@ static enum bw_err job_fn(struct db *db, void *arg, struct bw_error *err)
 			return db_fail(db, err, "job");
 	}
 	return BW_OK;
-}
-
-static void *job_thread(void *arg)
-{
-	struct job *j = arg;
-	struct db *db;
-	struct bw_error err = { 0 };
-	if (db_open(&db, j->url, &err) != BW_OK) {
-		j->errors++;
-		return NULL;
-	}
-	while (!__atomic_load_n(&j->stop, __ATOMIC_ACQUIRE)) {
-		if (db_tx(db, true, job_fn, NULL, &err) == BW_OK)
-			__atomic_add_fetch(&j->txs, 1, __ATOMIC_RELEASE);
-		else
-			j->errors++;
-	}
-	db_close(db);
-	return NULL;
 }
 
 static enum bw_err touch_fn(struct db *db, void *arg, struct bw_error *err)
@@ -1141,10 +1119,10 @@ static void writes_beside_a_busy_job(void **state)
 	struct db *db = fresh_db("turn", url, sizeof url);
 	migrate1(db, "t/turn", "CREATE TABLE job_rows (id {{ID}}, n {{INT}} NOT NULL);"
 		 "CREATE TABLE touched (id {{ID}}, n {{INT}} NOT NULL); INSERT INTO touched (n) VALUES (0)");
-	struct job j = { .url = url };
+	struct writer j = { .url = url, .fn = job_fn, .immediate = true };
 	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, job_thread, &j), 0);
-	while (__atomic_load_n(&j.txs, __ATOMIC_ACQUIRE) < 3 && !j.errors)
+	assert_int_equal(pthread_create(&t, NULL, writer_thread, &j), 0);
+	while (__atomic_load_n(&j.pairs, __ATOMIC_ACQUIRE) < 3 && !j.errors)
 		usleep(1000);
 	struct bw_error err = { 0 };
 	int64_t worst = 0;
@@ -1164,7 +1142,7 @@ static void writes_beside_a_busy_job(void **state)
 	__atomic_store_n(&j.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	fprintf(stderr, "# the job committed %d transactions; the longest a write beside it took: %lld ms\n",
-		__atomic_load_n(&j.txs, __ATOMIC_ACQUIRE), (long long)worst);
+		__atomic_load_n(&j.pairs, __ATOMIC_ACQUIRE), (long long)worst);
 	assert_int_equal(j.errors, 0);
 	assert_int_equal(failed, 0);
 	assert_int_equal(count(db, "SELECT n FROM touched"), 20);
