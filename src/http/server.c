@@ -510,6 +510,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct pending *p = *con_cls;
 	if (!p)
 		return;
+	/* a response built but never sent (the client went away meanwhile) */
+	buf_free(&p->resp.body);
+	buf_free(&p->resp.headers);
 	arena_free(&p->arena);
 	buf_free(&p->body);
 	free(p);
