@@ -7,8 +7,9 @@
  * handler runs on a pool of one thread more than the cores, its connection
  * suspended meanwhile, taking requests in arrival order. A libmicrohttpd
  * thread keeps each connection it accepted for the connection's life, and
- * 16 keep-alive connections fell 2 to 6 on a thread: a request waited
- * behind its thread's others while threads beside it were idle. And more
+ * 16 keep-alive connections fell unevenly (one thread's database connection
+ * did 2.4 times the work of another's): a request waited behind its
+ * thread's others while threads beside it were idle. And more
  * handlers than that only queue inside the database: with PostgreSQL on
  * the same 2 cores the estate-wide search's p99 under 16 connections was
  * 10-13 ms with 3 handlers, 56-295 ms with 4, up to 440 ms with 8.
@@ -372,19 +373,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 
-	if (p->state == P_WORKING) {
-		/* called again before the handler has finished: suspended again
-		 * (its thread resumes the connection under the same lock once the
-		 * response is ready), never left running with no response */
-		pthread_mutex_lock(&s->mu);
-		bool working = p->state == P_WORKING;
-		if (working)
-			MHD_suspend_connection(c);
-		pthread_mutex_unlock(&s->mu);
-		if (working)
-			return MHD_YES;
-	}
-	if (p->state == P_DONE) {
+	/* the state as the handler's thread left it (it marks the response
+	 * ready and resumes the connection under this lock). Called again
+	 * before the handler has finished: suspended again, never left
+	 * running with no response. */
+	pthread_mutex_lock(&s->mu);
+	enum pending_state state = p->state;
+	if (state == P_WORKING)
+		MHD_suspend_connection(c);
+	pthread_mutex_unlock(&s->mu);
+	if (state == P_WORKING)
+		return MHD_YES;
+	if (state == P_DONE) {
 		enum MHD_Result ret = queue(c, &p->resp);
 		buf_free(&p->resp.body);
 		buf_free(&p->resp.headers);
